@@ -1,0 +1,1 @@
+"""Channel import: profiles (TOML data) describe file layouts; the engine maps rows to orders."""

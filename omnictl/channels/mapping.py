@@ -1,0 +1,423 @@
+"""Map a file's rows to orders and lines with a profile: grouping, parsing, states.
+
+`map_orders` streams `OrderRecord`s and `Reject`s in file order. Rows of one order are
+grouped while adjacent; a later repeat of the same order id is the importer's concern.
+Plain slotted dataclasses on the hot path: no pydantic per row (PERFORMANCE-NOTES §2g).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Iterator
+
+from omnictl import values as V
+from omnictl.channels.profile import STATUS_FIELDS, Profile
+from omnictl.tabular import Table
+
+FOOTER_MAX_CELLS = 2
+
+
+@dataclass(slots=True)
+class Reject:
+    row_no: int
+    reason: str
+    raw: str
+    field: str | None = None
+
+
+@dataclass(slots=True)
+class LineRecord:
+    row_no: int
+    line_key: str
+    external_sku: str | None
+    product_name: str | None
+    quantity: float
+    unit_price_minor: int | None
+    line_total_minor: int | None
+    payment: str
+    fulfilment: str
+    status: str
+    raw_status: str | None
+    shipped_at: str | None
+    values: list[str]          # the source row, for a reject found later
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    external_id: str
+    first_row: int
+    row_nos: list[int]
+    ordered_at: str | None
+    ordered_on: str | None
+    ordered_raw: str | None
+    currency: str | None
+    subtotal_minor: int | None
+    shipping_minor: int | None
+    tax_minor: int | None
+    discount_minor: int | None
+    total_minor: int | None
+    refunded_minor: int | None
+    payment: str
+    fulfilment: str
+    status: str
+    raw_status: str | None
+    promised_ship_by: str | None
+    promised_source: str | None
+    deliver_by: str | None
+    customer_name: str | None
+    customer_email: str | None
+    customer_phone: str | None
+    address: str | None
+    lines: list[LineRecord] = field(default_factory=list)
+
+
+class RowFault(ValueError):
+    """A value that cannot be read: carries the row, the header and the reason."""
+
+    def __init__(self, row_no: int, header: str, reason: str):
+        super().__init__(f"row {row_no}, column '{header}': {reason}")
+        self.row_no, self.header, self.reason = row_no, header, reason
+
+
+def overall_status(payment: str, fulfilment: str) -> str:
+    """One word for display: cancelled, returned, refunded, delivered, shipped, paid, pending."""
+    if fulfilment in ("cancelled", "returned"):
+        return fulfilment
+    if payment == "refunded":
+        return "refunded"
+    if fulfilment in ("delivered", "shipped"):
+        return fulfilment
+    return "paid" if payment in ("paid", "partly_refunded") else "pending"
+
+
+FULFILMENT_SUMMARY_ORDER = ("open", "shipped", "delivered", "returned", "cancelled")
+
+
+def summarise_fulfilment(states: list[str]) -> str:
+    """An order's fulfilment from its lines: the least advanced of the live lines."""
+    live = [s for s in states if s != "cancelled"] or states
+    return min(live, key=FULFILMENT_SUMMARY_ORDER.index)
+
+
+class Mapper:
+    """Binds a profile to a table's header, then maps its rows."""
+
+    def __init__(self, profile: Profile, table: Table, *, timezone: str, lead_time_days: int,
+                 default_currency: str | None, company_zone):
+        self.profile, self.table = profile, table
+        self.width = len(table.header)
+        self.lead_time = timedelta(days=lead_time_days)
+        self.default_currency = profile.currency or default_currency
+        self.company_zone = company_zone
+        self.index = self._bind(table.header)
+        self.headers = {f: table.raw_header[ix[0]].strip() for f, ix in self.index.items()}
+        self.dates = V.DateParser(profile.datetime_formats, timezone, profile.months, profile.date_pattern)
+        self.timezone = timezone
+
+    def _bind(self, header: list[str]) -> dict[str, list[int]]:
+        position = {}
+        for ix, name in enumerate(header):
+            position.setdefault(name, ix)
+        bound = {}
+        for field_name, aliases in self.profile.columns.items():
+            found = [position[a] for a in aliases if a in position]
+            if found:
+                bound[field_name] = found
+        return bound
+
+    # -- reading values -------------------------------------------------------------------
+
+    def _get(self, values: list[str], field_name: str) -> str:
+        for ix in self.index.get(field_name, ()):
+            text = values[ix].strip().strip("\t").lstrip("'") if ix < len(values) else ""
+            if text:
+                return text
+        return ""
+
+    def _group_get(self, rows: list[tuple[int, list[str]]], field_name: str) -> tuple[str, int]:
+        """First non-empty value of an order-level field among the order's rows."""
+        if field_name not in self.index:
+            return "", rows[0][0]
+        for row_no, values in rows:
+            text = self._get(values, field_name)
+            if text:
+                return text, row_no
+        return "", rows[0][0]
+
+    def _fault(self, row_no: int, field_name: str, reason: str) -> RowFault:
+        return RowFault(row_no, self.headers.get(field_name, field_name), reason)
+
+    def _money(self, text: str, row_no: int, field_name: str, currency: str | None) -> int | None:
+        if not text:
+            return None
+        try:
+            return V.to_minor(V.parse_decimal(text, self.profile.decimal_comma), currency)
+        except ValueError as err:
+            raise self._fault(row_no, field_name, str(err)) from None
+
+    def _date(self, text: str, row_no: int, field_name: str, tz_name: str | None = None):
+        try:
+            return self.dates(text, tz_name)
+        except ValueError as err:
+            raise self._fault(row_no, field_name, str(err)) from None
+
+    def _company_date(self, utc_iso: str | None, local_date: str) -> str:
+        if utc_iso is None:
+            return local_date
+        from datetime import datetime
+
+        return datetime.fromisoformat(utc_iso.replace("Z", "+00:00")).astimezone(self.company_zone).date().isoformat()
+
+    # -- rows to orders -------------------------------------------------------------------
+
+    def map_orders(self) -> Iterator[OrderRecord | Reject]:
+        group: list[tuple[int, list[str]]] = []
+        group_id = None
+        for row_no, values in self.table.data_rows():
+            problem = self._row_shape_problem(values)
+            order_id = self._get(values, "order_id") if not problem else ""
+            if not problem and not order_id:
+                if sum(1 for v in values if v.strip()) <= FOOTER_MAX_CELLS:
+                    continue                      # a footer or note line, not data
+                problem = f"has no order id (column '{self.headers.get('order_id', 'order id')}')"
+            if problem:
+                yield Reject(row_no, f"row {row_no} {problem}", self.table.raw_text(values), "order_id")
+                continue
+            if order_id != group_id and group:
+                yield from self._finish(group_id, group)
+                group = []
+            group_id = order_id
+            group.append((row_no, values))
+        if group:
+            yield from self._finish(group_id, group)
+
+    def _row_shape_problem(self, values: list[str]) -> str | None:
+        if len(values) < self.width:
+            return (f"has {len(values)} fields where the header has {self.width}: "
+                    "the row is truncated or misaligned")
+        if len(values) > self.width and any(v.strip() for v in values[self.width:]):
+            return f"has {len(values)} fields where the header has {self.width}: the row is misaligned"
+        return None
+
+    def _finish(self, order_id: str, rows: list[tuple[int, list[str]]]) -> Iterator[OrderRecord | Reject]:
+        try:
+            V.check_id(order_id, "order id")
+            order = self._order(order_id, rows)
+        except (RowFault, ValueError) as err:
+            reason = f"order {order_id}: {err}"
+            for row_no, values in rows:
+                yield Reject(row_no, reason, self.table.raw_text(values), getattr(err, "header", "order_id"))
+            return
+        seen: dict[tuple, int] = {}
+        occurrences: dict[str, int] = {}
+        for row_no, values in rows:
+            if len(rows) > 1:
+                key = tuple(values)
+                if key in seen:
+                    yield Reject(row_no, f"row {row_no} repeats row {seen[key]} exactly",
+                                 self.table.raw_text(values))
+                    continue
+                seen[key] = row_no
+            try:
+                order.lines.append(self._line(order, row_no, values, occurrences))
+            except (RowFault, ValueError) as err:
+                yield Reject(row_no, str(err), self.table.raw_text(values), getattr(err, "header", None))
+        if self.profile.has_lines and not order.lines:
+            return
+        self._summarise(order)
+        yield order
+
+    def _order(self, order_id: str, rows) -> OrderRecord:
+        get = lambda f: self._group_get(rows, f)  # noqa: E731
+        ordered_raw, row_no = get("ordered_at")
+        if not ordered_raw:
+            raise self._fault(rows[0][0], "ordered_at", "the order date is empty")
+        time_text, _ = get("ordered_time")
+        tz_text, _ = get("ordered_tz")
+        full = f"{ordered_raw} {time_text}".strip() if time_text else ordered_raw
+        ordered_at, local_day = self._date(full, row_no, "ordered_at", tz_text or None)
+        ordered_on = self._company_date(ordered_at, local_day)
+        currency = self._currency(rows, get)
+        money = {}
+        for name in ("subtotal", "shipping", "tax", "discount", "order_total", "refunded"):
+            text, at = get(name)
+            money[name] = self._money(text, at, name, currency)
+        ship_by, source = self._ship_by(get, ordered_on)
+        deliver_text, at = get("deliver_by")
+        deliver_by = self._date(deliver_text, at, "deliver_by")[1] if deliver_text else None
+        order = OrderRecord(
+            external_id=order_id, first_row=rows[0][0], row_nos=[r for r, _ in rows],
+            ordered_at=ordered_at, ordered_on=ordered_on, ordered_raw=full, currency=currency,
+            subtotal_minor=money["subtotal"], shipping_minor=money["shipping"], tax_minor=money["tax"],
+            discount_minor=money["discount"], total_minor=money["order_total"],
+            refunded_minor=money["refunded"], payment="unpaid", fulfilment="open", status="pending",
+            raw_status=None, promised_ship_by=ship_by, promised_source=source, deliver_by=deliver_by,
+            customer_name=get("customer_name")[0] or None, customer_email=get("customer_email")[0] or None,
+            customer_phone=get("customer_phone")[0] or None, address=get("address")[0] or None,
+        )
+        self._order_states = self._states(rows, get)
+        return order
+
+    def _currency(self, rows, get) -> str | None:
+        text, _ = get("currency")
+        if text:
+            return text.upper()
+        for name in ("order_total", "price", "line_total", "subtotal"):
+            for ix in self.index.get(name, ()):
+                symbol = V.currency_symbol(rows[0][1][ix])
+                if symbol:
+                    return symbol
+        return self.default_currency
+
+    def _ship_by(self, get, ordered_on: str) -> tuple[str | None, str | None]:
+        text, at = get("ship_by")
+        if text:
+            return self._date(text, at, "ship_by")[1], "channel"
+        if ordered_on:
+            return (date.fromisoformat(ordered_on) + self.lead_time).isoformat(), "derived"
+        return None, None
+
+    def _vocab_state(self, field_name: str, text: str, row_no: int) -> tuple[str | None, str | None]:
+        table = self.profile.vocab.get(field_name)
+        if table is None:
+            return None, None
+        from omnictl.tabular import normalise_header
+
+        key = normalise_header(text)
+        if key not in table:
+            raise self._fault(row_no, field_name, f"unknown status '{text}' (the profile "
+                              f"{self.profile.name} knows: {', '.join(sorted(table)) or 'none'})")
+        return table[key]
+
+    def _states(self, rows, get) -> dict:
+        """Order-level payment and fulfilment, and the raw words they came from."""
+        payment = fulfilment = None
+        raw_words = []
+        for name in ("order_status", "payment_status", "fulfilment_status", "refund_status"):
+            text, at = get(name)
+            if text:
+                raw_words.append(text)
+                p, f = self._vocab_state(name, text, at)
+                payment, fulfilment = p or payment, f or fulfilment
+        paid_at, _ = get("paid_at")
+        shipped_at, _ = get("shipped_at")
+        cancelled_at, _ = get("cancelled_at")
+        if payment is None and "paid_at" in self.index:
+            payment = "paid" if paid_at else "unpaid"
+        if cancelled_at:
+            fulfilment = "cancelled"
+        elif fulfilment is None and "shipped_at" in self.index and shipped_at:
+            fulfilment = "shipped"
+        shipped_iso = None
+        if shipped_at:
+            utc, day = self._date(shipped_at, get("shipped_at")[1], "shipped_at")
+            shipped_iso = utc or day
+        return {"payment": payment, "fulfilment": fulfilment, "raw": " | ".join(raw_words) or None,
+                "shipped_at": shipped_iso}
+
+    def _line(self, order: OrderRecord, row_no: int, values: list[str], occurrences: dict) -> LineRecord:
+        get = lambda f: self._get(values, f)  # noqa: E731
+        sku = get("sku")
+        listing = get("listing_id")
+        name = get("product_name")
+        if sku:
+            V.check_id(sku, "SKU")
+        line_id = get("line_id")
+        if line_id:
+            V.check_id(line_id, "line id")
+            key = line_id
+        else:
+            base = sku or listing or name or "line"
+            occurrences[base] = occurrences.get(base, 0) + 1
+            key = f"{base}#{occurrences[base]}"
+        qty_text = get("quantity")
+        if self.profile.has_lines and qty_text == "" and "quantity" in self.profile.required:
+            raise self._fault(row_no, "quantity", "the quantity is empty")
+        try:
+            quantity = V.parse_quantity(qty_text) if qty_text else 1
+        except ValueError as err:
+            raise self._fault(row_no, "quantity", str(err)) from None
+        currency = get("line_currency").upper() or order.currency
+        if order.currency is None and currency:
+            order.currency = currency
+        price = self._money(get("price"), row_no, "price", currency)
+        total = self._money(get("line_total"), row_no, "line_total", currency)
+        if self.profile.price == "line_total":
+            total = price if total is None else total
+            unit = round(total / quantity) if total is not None and quantity else None
+        else:
+            unit = price
+            if total is None and unit is not None:
+                total = round(unit * quantity)
+        payment, fulfilment, raw = self._line_states(order, row_no, get, quantity)
+        shipped_text = get("line_shipped_at")
+        shipped = None
+        if shipped_text:
+            utc, day = self._date(shipped_text, row_no, "line_shipped_at")
+            shipped = utc or day
+            if fulfilment == "open":
+                fulfilment = "shipped"
+        shipped = shipped or (self._order_states["shipped_at"] if fulfilment in ("shipped", "delivered") else None)
+        self._add_line_charges(order, get, row_no, currency)
+        return LineRecord(row_no, key, sku or listing or None, name or None, quantity, unit, total,
+                          payment, fulfilment, overall_status(payment, fulfilment), raw, shipped, values)
+
+    # Order charges given per line (Amazon shipping-price, item-tax) add up to the order's,
+    # unless the profile also maps the order-level column.
+    LINE_CHARGES = (("line_shipping", "shipping", "shipping_minor"), ("line_tax", "tax", "tax_minor"),
+                    ("line_discount", "discount", "discount_minor"))
+
+    def _add_line_charges(self, order: OrderRecord, get, row_no: int, currency: str | None) -> None:
+        for line_field, order_field, attribute in self.LINE_CHARGES:
+            if line_field in self.index and order_field not in self.index:
+                amount = self._money(get(line_field), row_no, line_field, currency)
+                if amount is not None:
+                    setattr(order, attribute, (getattr(order, attribute) or 0) + amount)
+
+    def _line_states(self, order, row_no, get, quantity) -> tuple[str, str, str | None]:
+        states = self._order_states
+        payment, fulfilment, raw = states["payment"], states["fulfilment"], [states["raw"]] if states["raw"] else []
+        if fulfilment != "cancelled":
+            for name in ("line_status", "line_refund_status"):
+                text = get(name)
+                if text:
+                    raw.append(text)
+                    p, f = self._vocab_state(name, text, row_no)
+                    payment, fulfilment = p or payment, f or fulfilment
+        defaults = self.profile.defaults
+        payment = payment or defaults.get("payment", "unpaid")
+        fulfilment = fulfilment or defaults.get("fulfilment", "open")
+        return payment, fulfilment, " | ".join(raw) or None
+
+    def _summarise(self, order: OrderRecord) -> None:
+        states = self._order_states
+        payment = states["payment"] or self.profile.defaults.get("payment", "unpaid")
+        if order.lines:
+            fulfilment = summarise_fulfilment([line.fulfilment for line in order.lines])
+            if states["payment"] is None:
+                payment = order.lines[0].payment
+        else:
+            fulfilment = states["fulfilment"] or self.profile.defaults.get("fulfilment", "open")
+        if order.total_minor is None and order.lines:
+            items = [line.line_total_minor for line in order.lines if line.line_total_minor is not None]
+            if items:
+                order.total_minor = (sum(items) + (order.shipping_minor or 0) + (order.tax_minor or 0)
+                                     - (order.discount_minor or 0))
+        payment = _apply_refund(payment, order.refunded_minor, order.total_minor)
+        if payment in ("refunded", "partly_refunded"):
+            for line in order.lines:
+                if line.payment == "paid":
+                    line.payment = payment
+                    line.status = overall_status(line.payment, line.fulfilment)
+        order.payment, order.fulfilment = payment, fulfilment
+        order.status = overall_status(payment, fulfilment)
+        order.raw_status = states["raw"]
+
+
+def _apply_refund(payment: str, refunded: int | None, total: int | None) -> str:
+    if not refunded or refunded <= 0 or payment not in ("paid", "partly_refunded"):
+        return payment
+    return "refunded" if total is not None and refunded >= total else "partly_refunded"

@@ -1,0 +1,1 @@
+"""The Typer face: parse arguments, call one domain function, render its result."""

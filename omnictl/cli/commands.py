@@ -1,0 +1,209 @@
+"""The command groups. Each command is a few lines: gather input, call the domain, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from omnictl.cli import render as R
+from omnictl.cli.main import app, db
+
+JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+
+master_app = typer.Typer(no_args_is_help=True, help="Master data: SKUs, locations, channels, aliases, customers.")
+channels_app = typer.Typer(no_args_is_help=True, help="Channels and the profiles (file layouts) they use.")
+imports_app = typer.Typer(no_args_is_help=True, help="Import batches: list, show with rejects, undo.")
+skus_app = typer.Typer(no_args_is_help=True, help="Channel SKUs that map to no master SKU.")
+orders_app = typer.Typer(no_args_is_help=True, help="Orders from every channel.")
+app.add_typer(master_app, name="master")
+app.add_typer(channels_app, name="channels")
+app.add_typer(imports_app, name="imports")
+app.add_typer(skus_app, name="skus")
+app.add_typer(orders_app, name="orders")
+
+
+# -- import ---------------------------------------------------------------------------------
+
+@app.command("import")
+def import_cmd(
+    files: List[Path] = typer.Argument(..., help="Channel export files (CSV, TSV, TXT, XLSX)."),
+    channel: Optional[str] = typer.Option(None, "--channel", help="Channel code; else detected from the header."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Force a profile (file layout) by name."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Read and check everything, write nothing."),
+    strict: bool = typer.Option(False, "--strict", help="Any rejected row fails the file (exit 1)."),
+    actor: Optional[str] = typer.Option(None, "--actor", help="Who imports (default $USER)."),
+    as_json: bool = JSON,
+):
+    """Import channel order exports; each file is one batch and one transaction."""
+    from omnictl.importer import import_files
+
+    with R.progress_bar("Importing") as progress:
+        results = import_files(db(), files, channel=channel, profile=profile, dry_run=dry_run,
+                               strict=strict, actor=actor, progress=progress)
+    for result in results:
+        for message in result.notes:
+            R.note(message)
+        if result.rejected:
+            R.note(f"{Path(result.file).name}: {result.rejected} row(s) rejected; "
+                   f"`omnictl imports show {result.batch}` lists them" if result.batch else
+                   f"{Path(result.file).name}: {result.rejected} row(s) would be rejected")
+    if as_json:
+        R.dump_json([r.model_dump(include={"file", "batch", "channel", "profile", "orders", "lines", "rejected",
+                                           "unmapped", "orders_created", "orders_updated", "rows_read",
+                                           "already_imported_as", "dry_run"}) for r in results])
+    else:
+        R.show_import_results(results)
+
+
+# -- master data ----------------------------------------------------------------------------
+
+@master_app.command("import")
+def master_import(
+    kind: str = typer.Argument(..., help="skus, locations, channels, aliases or customers."),
+    file: Path = typer.Argument(..., help="CSV or XLSX with the documented header."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file, write nothing."),
+    strict: bool = typer.Option(False, "--strict", help="Any rejected row fails the file (exit 1)."),
+    actor: Optional[str] = typer.Option(None, "--actor", help="Who imports (default $USER)."),
+    as_json: bool = JSON,
+):
+    """Import master data from CSV or XLSX (header documented in the README)."""
+    from omnictl.importer import actor_name
+    from omnictl.master import import_master
+
+    result = import_master(db(), kind, file, dry_run=dry_run, strict=strict, actor=actor_name(actor))
+    for reject in result.rejects:
+        R.note(f"rejected: {reject.reason}")
+    if as_json:
+        R.dump_json(result)
+    else:
+        R.show_master_result(result)
+
+
+# -- channels -------------------------------------------------------------------------------
+
+@channels_app.command("list")
+def channels_list(as_json: bool = JSON):
+    """Channels, then every profile with the channels that use it."""
+    from omnictl.channels.catalog import list_channels, list_profiles
+
+    channels, profiles = list_channels(db()), list_profiles(db())
+    if as_json:
+        R.dump_json({"channels": [c.model_dump() for c in channels],
+                     "profiles": [p.model_dump(exclude={"columns"}) for p in profiles]})
+    else:
+        R.show_channels(channels, profiles)
+
+
+@channels_app.command("show")
+def channels_show(name: str = typer.Argument(..., help="Channel code or profile name."), as_json: bool = JSON):
+    """One channel's settings, or one profile's columns and vocabulary."""
+    from omnictl.channels.catalog import show
+
+    item = show(db(), name)
+    R.dump_json(item) if as_json else R.show_channel_or_profile(item)
+
+
+@channels_app.command("detect")
+def channels_detect(file: Path = typer.Argument(..., help="An export file."), as_json: bool = JSON):
+    """Which profile matches FILE and why, with its first orders as they would import."""
+    from omnictl.channels.catalog import detect_file
+
+    result = detect_file(db(), file)
+    R.dump_json(result) if as_json else R.show_detection(result)
+
+
+# -- batches --------------------------------------------------------------------------------
+
+@imports_app.command("list")
+def imports_list(channel: Optional[str] = typer.Option(None, "--channel"),
+                 limit: Optional[int] = typer.Option(None, "--limit"), as_json: bool = JSON):
+    """Import batches, newest first."""
+    from omnictl.batches import list_batches
+
+    batches = list_batches(db(), channel=channel, limit=limit)
+    R.dump_json([b.model_dump() for b in batches]) if as_json else R.show_batches(batches)
+
+
+@imports_app.command("show")
+def imports_show(batch: int = typer.Argument(..., help="Batch id."), as_json: bool = JSON):
+    """One batch: file, hash, counts and every rejected row with its reason."""
+    from omnictl.batches import get_batch
+
+    info = get_batch(db(), batch)
+    R.dump_json(info) if as_json else R.show_batch(info)
+
+
+@imports_app.command("undo")
+def imports_undo(batch: int = typer.Argument(..., help="Batch id."),
+                 actor: Optional[str] = typer.Option(None, "--actor"), as_json: bool = JSON):
+    """Undo an order batch (only the latest batch touching its orders)."""
+    from omnictl.batches import undo_batch
+    from omnictl.importer import actor_name
+
+    result = undo_batch(db(), batch, actor_name(actor))
+    if as_json:
+        R.dump_json(result)
+    else:
+        R.note(f"batch {result.batch} undone: {result.orders_removed} order(s) removed, "
+               f"{result.orders_restored} restored, {result.lines_removed} line(s) removed")
+
+
+# -- skus -----------------------------------------------------------------------------------
+
+@skus_app.command("unmapped")
+def skus_unmapped(channel: Optional[str] = typer.Option(None, "--channel"), as_json: bool = JSON):
+    """Channel SKUs with no alias and no master SKU, with how many lines wait on them."""
+    from omnictl.skus import unmapped
+
+    items = unmapped(db(), channel)
+    R.dump_json([i.model_dump() for i in items]) if as_json else R.show_unmapped(items)
+
+
+@skus_app.command("map")
+def skus_map(channel: str = typer.Argument(...), external_sku: str = typer.Argument(...),
+             sku: str = typer.Argument(...),
+             factor: float = typer.Option(1.0, "--factor", help="Master units per channel unit."),
+             as_json: bool = JSON):
+    """Map a channel SKU to a master SKU; its waiting lines are resolved at once."""
+    from omnictl.skus import map_sku
+
+    result = map_sku(db(), channel, external_sku, sku, factor)
+    if as_json:
+        R.dump_json(result)
+    else:
+        R.note(f"{channel} {external_sku} → {sku}: {result.lines_mapped} line(s) mapped")
+
+
+# -- orders ---------------------------------------------------------------------------------
+
+@orders_app.command("list")
+def orders_list(
+    channel: Optional[str] = typer.Option(None, "--channel"),
+    status: Optional[str] = typer.Option(None, "--status", help="pending, paid, shipped, delivered, cancelled, returned, refunded."),
+    since: Optional[str] = typer.Option(None, "--from", help="First order date (company timezone), YYYY-MM-DD."),
+    until: Optional[str] = typer.Option(None, "--to", help="Last order date (company timezone), YYYY-MM-DD."),
+    sku: Optional[str] = typer.Option(None, "--sku", help="Master or channel SKU."),
+    customer: Optional[str] = typer.Option(None, "--customer", help="Customer code, email or name."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="At most N orders (default 50 on a terminal, all with --json)."),
+    as_json: bool = JSON,
+):
+    """Orders from every channel, newest first."""
+    from omnictl.orders import list_orders
+
+    if not as_json and limit is None:
+        limit = 50
+    orders = list_orders(db(), channel=channel, status=status, since=since, until=until, sku=sku,
+                         customer=customer, limit=limit)
+    R.stream_json(orders) if as_json else R.show_orders(list(orders), limit)
+
+
+@orders_app.command("show")
+def orders_show(order: str = typer.Argument(..., help="Order number (with or without #) or id."),
+                channel: Optional[str] = typer.Option(None, "--channel"), as_json: bool = JSON):
+    """One order: lines, amounts, payment and fulfilment, history, source batch and row."""
+    from omnictl.orders import get_order
+
+    detail = get_order(db(), order, channel)
+    R.dump_json(detail) if as_json else R.show_order(detail)

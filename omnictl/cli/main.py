@@ -1,0 +1,91 @@
+"""`omnictl`: the command line. Each command parses, calls one domain function, renders.
+
+Domain errors become one `Error: ...` line on stderr here, with the exit code of their
+class (0 ok, 1 problems found, 2 unusable input or usage); never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+import typer
+
+from omnictl import clock
+from omnictl.cli import render as R
+from omnictl.db import Database, open_db
+from omnictl.errors import DatabaseError, OmnictlError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+                  help="omnictl: every channel's orders, stock and plans in one SQLite file.")
+
+
+class State:
+    db_path: Path | None = None
+    _db: Database | None = None
+
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = open_db(self.db_path)
+        return self._db
+
+
+state = State()
+
+
+def db() -> Database:
+    return state.db()
+
+
+@app.callback()
+def main(
+    db_path: Optional[Path] = typer.Option(None, "--db", help="Database file (else $OMNICTL_DB, else ./omnictl.db)."),
+    today: Optional[str] = typer.Option(None, "--today", help="Pin the clock: YYYY-MM-DD (else $OMNICTL_TODAY)."),
+):
+    """omnictl: every channel's orders, stock and plans in one SQLite file."""
+    state.db_path = db_path
+    state._db = None
+    if today:
+        clock.pin(today)
+
+
+def _register() -> None:
+    from omnictl.cli import commands  # noqa: F401  (registers the command groups)
+
+
+def run() -> None:
+    """Console-script entry point: maps every failure to one sentence and an exit code."""
+    _register()
+    code = 0
+    try:
+        app(standalone_mode=False)
+    except OmnictlError as err:
+        R.note(f"Error: {err}")
+        code = err.exit_code
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        R.note("Interrupted; the unfinished step was rolled back and nothing of it was written.")
+        code = 130
+    except sqlite3.Error as err:
+        R.note(f"Error: {DatabaseError(f'database error: {err}')}")
+        code = 2
+    except BrokenPipeError:
+        code = 0
+    except Exception as err:  # the last guard: a user never sees a traceback
+        if os.environ.get("OMNICTL_DEBUG"):
+            raise
+        R.note(f"Error: internal error ({type(err).__name__}: {err}); "
+               "run again with OMNICTL_DEBUG=1 for details and report it")
+        code = 2
+    finally:
+        if state._db is not None:
+            state._db.close()
+    sys.exit(code)

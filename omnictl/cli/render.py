@@ -1,0 +1,210 @@
+"""Rendering for the CLI: rich tables on a terminal, one JSON document under --json.
+
+stdout carries data only; notes and counts go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import sys
+from typing import Iterable
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def note(message: str) -> None:
+    err.print(message, markup=False, highlight=False)
+
+
+def dump_json(data) -> None:
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def stream_json(items: Iterable[BaseModel | dict]) -> int:
+    """A JSON array written item by item, so a million rows never sit in memory."""
+    write = sys.stdout.write
+    count = 0
+    write("[")
+    for item in items:
+        data = item.model_dump(mode="json") if isinstance(item, BaseModel) else item
+        write(("\n  " if count == 0 else ",\n  ") + json.dumps(data, ensure_ascii=False))
+        count += 1
+    write("\n]\n" if count else "]\n")
+    return count
+
+
+def money(minor: int | None, currency: str | None) -> str:
+    if minor is None:
+        return ""
+    from omnictl.values import minor_digits
+
+    digits = minor_digits(currency)
+    value = minor / (10 ** digits)
+    return f"{value:,.{digits}f} {currency or ''}".strip()
+
+
+def table(title: str | None, columns: list[str], rows: Iterable[Iterable], *, justify_right: set[str] = frozenset()) -> Table:
+    grid = Table(title=title, title_justify="left", header_style="bold", show_lines=False)
+    for column in columns:
+        grid.add_column(column, justify="right" if column in justify_right else "left", overflow="fold")
+    for row in rows:
+        grid.add_row(*["" if v is None else str(v) for v in row])
+    return grid
+
+
+def show(renderable) -> None:
+    out.print(renderable)
+
+
+class progress_bar:
+    """A rich progress line on a terminal (stderr), silent otherwise. Yields a callback."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self._progress = None
+
+    def __enter__(self):
+        if not err.is_terminal:
+            return None
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                  TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+                                  console=err, transient=True)
+        self._progress.start()
+        task = self._progress.add_task(self.label, total=None)
+        return lambda rows: self._progress.update(task, completed=rows)
+
+    def __exit__(self, *exc):
+        if self._progress is not None:
+            self._progress.stop()
+        return False
+
+
+def show_import_results(results) -> None:
+    rows = []
+    for r in results:
+        state = ("dry run" if r.dry_run else f"batch {r.batch}") if r.already_imported_as is None \
+            else f"same as batch {r.already_imported_as}"
+        rows.append((Path(r.file).name, r.channel, r.profile, state, r.orders_created, r.orders_updated,
+                     r.lines, r.rejected, r.unmapped))
+    show(table(None, ["file", "channel", "profile", "batch", "new orders", "updated", "lines", "rejected",
+                      "unmapped"], rows, justify_right={"new orders", "updated", "lines", "rejected", "unmapped"}))
+
+
+def show_master_result(result) -> None:
+    state = "dry run, nothing written" if result.dry_run else f"batch {result.batch}"
+    extra = f", {result.lines_remapped} unmapped line(s) now mapped" if result.lines_remapped else ""
+    out.print(f"{result.kind}: {result.created} created, {result.updated} updated, "
+              f"{result.rejected} rejected of {result.rows_read} rows ({state}){extra}", markup=False)
+
+
+def show_channels(channels, profiles) -> None:
+    show(table("Channels", ["channel", "name", "profile", "timezone", "location", "lead days", "orders",
+                            "last import"],
+               [(c.code, c.name, c.profile, c.timezone, c.location, c.lead_time_days, c.orders,
+                 c.last_import) for c in channels]))
+    show(table("Profiles", ["profile", "title", "status", "channels", "source"],
+               [(p.name, p.title, "experimental" if p.experimental else "confirmed by a real file",
+                 ", ".join(p.channels), p.source) for p in profiles]))
+
+
+def show_channel_or_profile(item) -> None:
+    from omnictl.models import ChannelInfo
+
+    if isinstance(item, ChannelInfo):
+        for key, value in item.model_dump().items():
+            out.print(f"{key:>17}: {value}", markup=False, highlight=False)
+        return
+    out.print(f"{item.name}: {item.title}" + (" (experimental)" if item.experimental else ""), markup=False)
+    out.print(f"source: {item.source}; channels: {', '.join(item.channels) or 'none'}", markup=False)
+    if item.notes:
+        out.print(item.notes, markup=False)
+    out.print(f"detected by: {', '.join(item.detect)}", markup=False)
+    show(table("Columns", ["field", "header names accepted"],
+               [(k, " | ".join(v)) for k, v in item.columns.items()]))
+
+
+def show_detection(result) -> None:
+    out.print(f"{result.file}: {result.encoding or 'xlsx'}, delimiter {result.delimiter!r}, "
+              f"{result.columns} columns", markup=False)
+    out.print(f"profile: {result.profile or 'none'} ({result.reason})", markup=False)
+    show(table("Candidates", ["profile", "matches", "columns mapped", "missing detect columns"],
+               [(c["profile"], "yes" if c["matched"] else "no", c["columns_mapped"],
+                 ", ".join(c["missing_detect_columns"])) for c in result.candidates]))
+    for item in result.preview:
+        if "reject" in item:
+            out.print(f"row {item['row']}: REJECT {item['reject']}", markup=False)
+            continue
+        out.print(f"row {item['row']}: order {item['order']} at {item['ordered_at']}, {item['status']}, "
+                  f"total {money(item['total_minor'], item['currency'])}", markup=False)
+        for line in item["lines"]:
+            out.print(f"    {line['quantity']} x {line['sku']} at "
+                      f"{money(line['unit_price_minor'], item['currency'])} ({line['status']})", markup=False)
+
+
+def show_batches(batches) -> None:
+    show(table("Import batches", ["batch", "kind", "file", "channel", "rows", "rejected", "new orders",
+                                  "updated", "unmapped", "when", "by", "undone"],
+               [(b.id, b.kind, b.file, b.channel, b.rows_read, b.rejected, b.orders_created, b.orders_updated,
+                 b.unmapped, b.started_at, b.actor, b.undone_at or "") for b in batches]))
+
+
+def show_batch(info) -> None:
+    for key in ("id", "kind", "file", "sha256", "channel", "profile", "rows_read", "imported", "rejected",
+                "orders_created", "orders_updated", "lines", "unmapped", "actor", "started_at",
+                "finished_at", "undone_at", "undone_by"):
+        out.print(f"{key:>15}: {getattr(info, key)}", markup=False, highlight=False)
+    if info.rejects:
+        show(table("Rejected rows", ["row", "reason", "raw"],
+                   [(r.row, r.reason, r.raw[:120]) for r in info.rejects]))
+
+
+def show_unmapped(items) -> None:
+    if not items:
+        out.print("Every channel SKU maps to a master SKU.")
+        return
+    show(table("Unmapped channel SKUs", ["channel", "channel sku", "product", "lines", "quantity", "orders"],
+               [(i.channel, i.external_sku or "(none)", i.product_name, i.lines, i.quantity, i.orders)
+                for i in items]))
+    out.print("Map one with: omnictl skus map CHANNEL CHANNEL_SKU SKU", markup=False)
+
+
+def show_orders(orders, limit) -> None:
+    show(table(None, ["id", "channel", "order", "ordered", "status", "ship by", "total", "customer", "lines"],
+               [(o.id, o.channel, o.external_id, o.ordered_at, o.status, o.promised_ship_by,
+                 money(o.total_minor, o.currency), o.customer_name or o.customer, o.line_count)
+                for o in orders], justify_right={"total", "lines"}))
+    if limit and len(orders) == limit:
+        note(f"showing the first {limit}; use --limit N or --json for all")
+
+
+def show_order(o) -> None:
+    out.print(f"Order {o.external_id} ({o.channel}, id {o.id}): {o.status.upper()}  "
+              f"payment {o.payment}, fulfilment {o.fulfilment}", markup=False, highlight=False)
+    out.print(f"ordered {o.ordered_at} (source text '{o.ordered_raw}'); ship by {o.promised_ship_by} "
+              f"({o.promised_source})" + (f"; deliver by {o.deliver_by}" if o.deliver_by else ""),
+              markup=False, highlight=False)
+    out.print(f"customer {o.customer or '-'} {o.customer_name or ''} {o.customer_email or ''} "
+              f"{o.customer_phone or ''}".rstrip(), markup=False, highlight=False)
+    amounts = [("subtotal", o.subtotal_minor), ("shipping", o.shipping_minor), ("tax", o.tax_minor),
+               ("discount", o.discount_minor), ("total", o.total_minor), ("refunded", o.refunded_minor)]
+    out.print("  ".join(f"{k} {money(v, o.currency)}" for k, v in amounts if v is not None), markup=False)
+    out.print(f"source: batch {o.source_batch} ({o.source_file}), row {o.source_row}; raw status "
+              f"'{o.raw_status or ''}'", markup=False, highlight=False)
+    show(table("Lines", ["line", "sku", "channel sku", "product", "qty", "unit price", "payment", "fulfilment",
+                         "status", "row"],
+               [(l.line_key, l.sku or f"({l.mapping})", l.external_sku, (l.product_name or "")[:40], l.quantity,
+                 money(l.unit_price_minor, o.currency), l.payment, l.fulfilment, l.status, l.source_row)
+                for l in o.lines], justify_right={"qty", "unit price"}))
+    show(table("History", ["at", "batch", "line", "change"],
+               [(e.at, e.batch, e.line_key, e.field if e.field in ("created", "line created") and e.old is None
+                 and e.field == "created" else f"{e.field}: {e.old} → {e.new}") for e in o.history]))

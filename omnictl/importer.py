@@ -1,0 +1,353 @@
+"""Import channel exports: one batch and one transaction per file.
+
+Resolve the profile and channel, refuse a file already imported, map rows to orders, and
+write orders, lines, history, rejects and provenance. Re-importing a newer export updates
+orders and records each change as an order event, which is also what `undo` replays.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from omnictl import clock
+from omnictl.channels.mapping import LineRecord, Mapper, OrderRecord, Reject
+from omnictl.channels.profile import Profile, detect, get_profile, require_match
+from omnictl.channels.joined import pair_files
+from omnictl.db import Database
+from omnictl.errors import InputFileError, NotFound, StrictRejects, UsageError
+from omnictl.models import ImportResult
+from omnictl.parties import PartyBook
+from omnictl.skumap import SkuResolver
+from omnictl.tabular import Table, open_table
+
+ORDER_COLUMNS = (
+    "ordered_at", "ordered_on", "ordered_raw", "currency", "subtotal_minor", "shipping_minor",
+    "tax_minor", "discount_minor", "total_minor", "refunded_minor", "payment", "fulfilment",
+    "status", "raw_status", "promised_ship_by", "promised_source", "deliver_by",
+)
+LINE_COLUMNS = (
+    "external_sku", "sku", "mapping", "product_name", "quantity", "unit_price_minor",
+    "line_total_minor", "payment", "fulfilment", "status", "raw_status", "shipped_at",
+)
+FLUSH_EVERY = 2000
+
+
+def actor_name(explicit: str | None = None) -> str:
+    if explicit:
+        return explicit
+    try:
+        return os.environ.get("USER") or getpass.getuser()
+    except Exception:  # getpass raises various errors without a login name
+        return "unknown"
+
+
+class _DryRun(Exception):
+    """Raised inside the write transaction to roll a dry run back."""
+
+
+@dataclass
+class _Plan:
+    table: Table
+    profile: Profile
+    channel: dict
+    create_channel: bool
+    label: str
+
+
+def import_files(db: Database, paths: Iterable[str | Path], *, channel: str | None = None,
+                 profile: str | None = None, dry_run: bool = False, strict: bool = False,
+                 actor: str | None = None, progress: Callable[[int], None] | None = None
+                 ) -> list[ImportResult]:
+    """Import each file as its own batch. Every file is checked before any is written."""
+    tables = [open_table(p) for p in paths]
+    units = pair_files(tables)
+    plans = [_plan(db, unit, channel, profile) for unit in units]
+    return [_import_one(db, plan, dry_run, strict, actor_name(actor), progress) for plan in plans]
+
+
+def _plan(db: Database, table: Table, channel_code: str | None, profile_name: str | None) -> _Plan:
+    channel_row = None
+    if channel_code:
+        channel_row = db.one("SELECT * FROM channel WHERE code = ?", (channel_code,))
+        if channel_row is None:
+            raise NotFound(f"no channel '{channel_code}'; add it with `omnictl master import channels FILE` "
+                           "or leave --channel out to detect it from the file")
+    if profile_name:
+        prof = get_profile(profile_name)
+        require_match(prof, table, f"--profile {profile_name}")
+    elif channel_row is not None:
+        prof = get_profile(channel_row["profile"])
+        require_match(prof, table, f"channel {channel_code} uses profile {prof.name}")
+    elif getattr(table, "profile_name", None):
+        prof = get_profile(table.profile_name)
+    else:
+        prof = _detected_profile(table)
+    if prof.refuse:
+        raise InputFileError(f"{table.path}: {prof.refuse}")
+    if prof.part_of and not getattr(table, "joined", False):
+        raise InputFileError(f"{table.path}: is a {prof.title}; import it together with its partner file "
+                             f"in one command (omnictl import ORDERS_FILE DETAIL_FILE)")
+    missing = prof.missing_required(table)
+    if missing:
+        wanted = ", ".join(f"'{prof.header_for(f)}'" for f in missing)
+        raise InputFileError(f"{table.path}: missing required column {wanted} for profile {prof.name}")
+    if channel_row is not None:
+        if profile_name and channel_row["profile"] != prof.name:
+            raise UsageError(f"channel {channel_code} uses profile {channel_row['profile']}, not {prof.name}")
+        return _Plan(table, prof, dict(channel_row), False, table.name)
+    users = db.query("SELECT * FROM channel WHERE profile = ? AND active = 1 ORDER BY code", (prof.name,))
+    if len(users) == 1:
+        return _Plan(table, prof, dict(users[0]), False, table.name)
+    if len(users) > 1:
+        names = ", ".join(u["code"] for u in users)
+        raise UsageError(f"{table.path}: channels {names} all use profile {prof.name}; "
+                         "say which with --channel")
+    existing = db.one("SELECT profile FROM channel WHERE code = ?", (prof.name,))
+    if existing is not None:
+        raise UsageError(f"{table.path}: channel {prof.name} exists with profile {existing['profile']}; "
+                         "say which channel with --channel")
+    new_channel = {"code": prof.name, "name": prof.title, "profile": prof.name,
+                   "timezone": prof.timezone, "location": None, "lead_time_days": 2}
+    return _Plan(table, prof, new_channel, True, table.name)
+
+
+def _detected_profile(table: Table) -> Profile:
+    found = detect(table)
+    if found.profile is not None:
+        return found.profile
+    closest = found.candidates[0][0] if found.candidates else None
+    hint = ""
+    if closest:
+        prof = get_profile(closest)
+        missing = [h for h in prof.detect if h not in set(table.header)]
+        hint = f"; closest is {closest}, which needs column(s) {', '.join(repr(m) for m in missing)}"
+    raise InputFileError(f"{table.path}: no profile matches its header{hint} "
+                         "(see `omnictl channels detect FILE`)")
+
+
+def _import_one(db: Database, plan: _Plan, dry_run: bool, strict: bool, actor: str,
+                progress) -> ImportResult:
+    result = ImportResult(file=str(plan.table.path), batch=None, channel=plan.channel["code"],
+                          profile=plan.profile.name, dry_run=dry_run, channel_created=plan.create_channel)
+    previous = db.one("SELECT id FROM import_batch WHERE sha256 = ? AND channel = ? AND kind = 'orders' "
+                      "AND undone_at IS NULL ORDER BY id DESC LIMIT 1", (plan.table.sha256, plan.channel["code"]))
+    if previous is not None:
+        result.already_imported_as = previous["id"]
+        result.notes.append(f"{plan.table.name} was already imported as batch {previous['id']}; nothing changed")
+        return result
+    try:
+        with db.write():
+            if plan.create_channel:
+                _create_channel(db, plan.channel)
+                result.notes.append(f"created channel {plan.channel['code']} (profile {plan.profile.name}); "
+                                    "edit it with `omnictl master import channels FILE`")
+            writer = OrderWriter(db, plan, actor)
+            writer.run(result, progress)
+            if strict and result.rejected:
+                raise StrictRejects(f"{plan.table.path}: {result.rejected} row(s) rejected under --strict "
+                                    f"(first: {writer.first_reject}); nothing was written")
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.batch = None
+    return result
+
+
+def _create_channel(db: Database, channel: dict) -> None:
+    db.execute("INSERT INTO channel (code, name, profile, timezone, lead_time_days, created_by) "
+               "VALUES (?, ?, ?, ?, ?, 'import')",
+               (channel["code"], channel["name"], channel["profile"], channel["timezone"],
+                channel["lead_time_days"]))
+
+
+class OrderWriter:
+    """Writes one file's orders inside the caller's transaction, in chunks of executemany."""
+
+    def __init__(self, db: Database, plan: _Plan, actor: str):
+        self.db, self.plan, self.actor = db, plan, actor
+        self.channel = plan.channel["code"]
+        self.now = clock.utc_now_iso()
+        self.skus = SkuResolver(db, self.channel)
+        self.parties = PartyBook(db)
+        self.next_order_id = (db.scalar("SELECT max(id) FROM sales_order") or 0) + 1
+        self.next_line_id = (db.scalar("SELECT max(id) FROM order_line") or 0) + 1
+        self.new_orders: list[tuple] = []
+        self.new_lines: list[tuple] = []
+        self.new_events: list[tuple] = []
+        self.pending: dict[str, int] = {}
+        self.duplicate_rejects: list[Reject] = []
+        self.first_reject: str | None = None
+        self.progress = None
+        self.result: ImportResult | None = None
+
+    def run(self, result: ImportResult, progress) -> None:
+        table, plan = self.plan.table, self.plan
+        self.result, self.progress = result, progress
+        cursor = self.db.execute(
+            "INSERT INTO import_batch (kind, file_name, sha256, channel, profile, actor, started_at) "
+            "VALUES ('orders', ?, ?, ?, ?, ?, ?)",
+            (plan.label, table.sha256, self.channel, plan.profile.name, self.actor, self.now))
+        self.batch = result.batch = cursor.lastrowid
+        mapper = Mapper(plan.profile, table, timezone=plan.channel.get("timezone") or plan.profile.timezone,
+                        lead_time_days=plan.channel.get("lead_time_days") or 0,
+                        default_currency=self.db.setting("company.currency"), company_zone=clock.zone())
+        rejects = []
+        for record in mapper.map_orders():
+            if isinstance(record, Reject):
+                self._reject(record, result, rejects)
+                continue
+            result.rows_read += len(record.row_nos)
+            self._write_order(record, result)
+        self._flush()
+        for reject in self.duplicate_rejects:
+            self._reject(reject, result, rejects)
+        self._store_rejects(rejects)
+        result.orders = result.orders_created + result.orders_updated
+        self.db.execute(
+            "UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, orders_created = ?, "
+            "orders_updated = ?, lines_written = ?, unmapped = ?, finished_at = ? WHERE id = ?",
+            (result.rows_read, result.rows_read - result.rejected, result.rejected, result.orders_created,
+             result.orders_updated, result.lines, result.unmapped, clock.utc_now_iso(), self.batch))
+
+    def _reject(self, reject: Reject, result: ImportResult, rejects: list) -> None:
+        result.rejected += 1
+        result.rows_read += 1
+        self.first_reject = self.first_reject or reject.reason
+        rejects.append((self.batch, reject.row_no, reject.field, reject.reason, reject.raw))
+        if len(rejects) >= FLUSH_EVERY:
+            self._store_rejects(rejects)
+
+    def _store_rejects(self, rejects: list) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO import_reject (batch_id, row_no, field, reason, raw) VALUES (?, ?, ?, ?, ?)", rejects)
+        rejects.clear()
+
+    # -- orders -----------------------------------------------------------------------------
+
+    def _write_order(self, order: OrderRecord, result: ImportResult) -> None:
+        if order.external_id in self.pending:
+            self._flush()
+        existing = self.db.one("SELECT * FROM sales_order WHERE channel = ? AND external_id = ?",
+                               (self.channel, order.external_id))
+        if existing is None:
+            self._insert_order(order, result)
+        else:
+            self._update_order(existing, order, result)
+        if len(self.new_orders) >= FLUSH_EVERY:
+            self._flush()
+
+    def _order_values(self, order: OrderRecord) -> dict:
+        return {name: getattr(order, name) for name in ORDER_COLUMNS}
+
+    def _line_values(self, line: LineRecord) -> dict:
+        resolved = dict(zip(("sku", "mapping"), self.skus.resolve(line.external_sku)))
+        return {name: resolved[name] if name in resolved else getattr(line, name) for name in LINE_COLUMNS}
+
+    def _insert_order(self, order: OrderRecord, result: ImportResult) -> None:
+        order_id = self.next_order_id
+        self.next_order_id += 1
+        customer_id, party_id = self.parties.find_or_add(order.customer_name, order.customer_email,
+                                                         order.customer_phone, order.address)
+        values = self._order_values(order)
+        self.new_orders.append((order_id, self.channel, order.external_id, *values.values(),
+                                customer_id, party_id, self.batch, self.batch, order.first_row))
+        self.new_events.append((order_id, None, self.batch, self.now, "created", None, order.status))
+        self.pending[order.external_id] = order_id
+        for line in order.lines:
+            self._insert_line(order_id, line, result)
+        result.orders_created += 1
+
+    def _insert_line(self, order_id: int, line: LineRecord, result: ImportResult) -> int:
+        line_id = self.next_line_id
+        self.next_line_id += 1
+        values = self._line_values(line)
+        self.new_lines.append((line_id, order_id, line.line_key, *values.values(),
+                               self.batch, self.batch, line.row_no))
+        result.lines += 1
+        result.unmapped += values["mapping"] == "unmapped"
+        return line_id
+
+    def _update_order(self, existing, order: OrderRecord, result: ImportResult) -> None:
+        order_id = existing["id"]
+        repeated_in_file = existing["last_batch_id"] == self.batch and existing["first_batch_id"] == self.batch
+        new = self._order_values(order)
+        changes = {k: v for k, v in new.items() if _differs(existing[k], v)}
+        lines_changed = self._update_lines(order_id, order, result, repeated_in_file)
+        if changes:
+            assignments = ", ".join(f"{k} = ?" for k in changes)
+            self.db.execute(f"UPDATE sales_order SET {assignments}, last_batch_id = ?, source_row = ? WHERE id = ?",
+                            (*changes.values(), self.batch, order.first_row, order_id))
+            for k, v in changes.items():
+                self.new_events.append((order_id, None, self.batch, self.now, k, _text(existing[k]), _text(v)))
+        elif lines_changed:
+            self.db.execute("UPDATE sales_order SET last_batch_id = ? WHERE id = ?", (self.batch, order_id))
+        if (changes or lines_changed) and not repeated_in_file:
+            result.orders_updated += 1
+
+    def _update_lines(self, order_id: int, order: OrderRecord, result: ImportResult,
+                      repeated_in_file: bool) -> bool:
+        current = {row["line_key"]: row for row in
+                   self.db.query("SELECT * FROM order_line WHERE order_id = ?", (order_id,))}
+        changed = False
+        for line in order.lines:
+            row = current.get(line.line_key)
+            if row is None:
+                line_id = self._insert_line(order_id, line, result)
+                self.new_events.append((order_id, line_id, self.batch, self.now, "line created", None, line.line_key))
+                changed = True
+                continue
+            if row["last_batch_id"] == self.batch:
+                self.duplicate_rejects.append(Reject(
+                    line.row_no, f"row {line.row_no} repeats order {order.external_id} line {line.line_key} "
+                    f"already read from row {row['source_row']}", self.plan.table.raw_text(line.values), "order_id"))
+                continue
+            new = self._line_values(line)
+            diffs = {k: v for k, v in new.items() if _differs(row[k], v)}
+            if diffs:
+                assignments = ", ".join(f"{k} = ?" for k in diffs)
+                self.db.execute(f"UPDATE order_line SET {assignments}, last_batch_id = ?, source_row = ? WHERE id = ?",
+                                (*diffs.values(), self.batch, line.row_no, row["id"]))
+                for k, v in diffs.items():
+                    self.new_events.append((order_id, row["id"], self.batch, self.now, k, _text(row[k]), _text(v)))
+                result.lines += 1
+                result.unmapped += new["mapping"] == "unmapped"
+                changed = True
+        return changed
+
+    def _flush(self) -> None:
+        conn = self.db.conn
+        if self.new_orders:
+            marks = ", ".join("?" * len(self.new_orders[0]))
+            conn.executemany(
+                f"INSERT INTO sales_order (id, channel, external_id, {', '.join(ORDER_COLUMNS)}, customer_id, "
+                f"party_id, first_batch_id, last_batch_id, source_row) VALUES ({marks})", self.new_orders)
+        if self.new_lines:
+            marks = ", ".join("?" * len(self.new_lines[0]))
+            conn.executemany(
+                f"INSERT INTO order_line (id, order_id, line_key, {', '.join(c for c in LINE_COLUMNS)}, "
+                f"first_batch_id, last_batch_id, source_row) VALUES ({marks})", self.new_lines)
+        if self.new_events:
+            conn.executemany("INSERT INTO order_event (order_id, line_id, batch_id, at, field, old, new) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", self.new_events)
+        if self.progress and self.new_orders:
+            self.progress(self.result.rows_read)
+        self.new_orders.clear()
+        self.new_lines.clear()
+        self.new_events.clear()
+        self.pending.clear()
+
+
+def _differs(old, new) -> bool:
+    if old is None or new is None:
+        return old is not new
+    if isinstance(new, float) or isinstance(old, float):
+        return abs(float(old) - float(new)) > 1e-9
+    return old != new
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,55 @@
+"""Unmapped channel SKUs: list them, and map one to a master SKU (which re-resolves its lines)."""
+
+from __future__ import annotations
+
+from omnictl.db import Database
+from omnictl.errors import NotFound
+from omnictl.models import MapResult, UnmappedSku
+
+
+def unmapped(db: Database, channel: str | None = None) -> list[UnmappedSku]:
+    sql = ("SELECT o.channel, coalesce(l.external_sku, '') AS external_sku, max(l.product_name) AS name, "
+           "count(*) AS lines, sum(l.quantity) AS qty, count(DISTINCT l.order_id) AS orders "
+           "FROM order_line l JOIN sales_order o ON o.id = l.order_id WHERE l.mapping = 'unmapped'")
+    params = []
+    if channel:
+        sql += " AND o.channel = ?"
+        params.append(channel)
+    sql += " GROUP BY o.channel, l.external_sku ORDER BY lines DESC, o.channel, l.external_sku"
+    return [UnmappedSku(channel=r["channel"], external_sku=r["external_sku"], product_name=r["name"],
+                        lines=r["lines"], quantity=r["qty"] or 0, orders=r["orders"])
+            for r in db.query(sql, params)]
+
+
+def map_sku(db: Database, channel: str, external_sku: str, sku: str, factor: float = 1.0) -> MapResult:
+    """Add the alias channel/external_sku → sku and resolve the lines waiting on it."""
+    if db.one("SELECT 1 FROM channel WHERE code = ?", (channel,)) is None:
+        raise NotFound(f"no channel '{channel}'")
+    if db.one("SELECT 1 FROM sku WHERE code = ?", (sku,)) is None:
+        raise NotFound(f"no master SKU '{sku}'; add it with `omnictl master import skus FILE`")
+    with db.write():
+        db.execute("INSERT INTO sku_alias (channel, external_sku, sku, factor) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (channel, external_sku, sku) DO UPDATE SET factor = excluded.factor",
+                   (channel, external_sku, sku, factor))
+        mapped = remap_lines(db, channel, external_sku)
+    return MapResult(channel=channel, external_sku=external_sku, sku=sku, lines_mapped=mapped)
+
+
+def remap_lines(db: Database, channel: str, external_sku: str | None = None) -> int:
+    """Re-resolve a channel's unmapped lines (all, or one external SKU) against aliases and SKUs."""
+    from omnictl.skumap import SkuResolver
+
+    resolver = SkuResolver(db, channel)
+    sql = ("SELECT l.id, l.external_sku FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+           "WHERE l.mapping = 'unmapped' AND o.channel = ?")
+    params = [channel]
+    if external_sku is not None:
+        sql += " AND l.external_sku = ?"
+        params.append(external_sku)
+    updates = []
+    for row in db.query(sql, params):
+        sku, mapping = resolver.resolve(row["external_sku"])
+        if mapping != "unmapped":
+            updates.append((sku, mapping, row["id"]))
+    db.conn.executemany("UPDATE order_line SET sku = ?, mapping = ? WHERE id = ?", updates)
+    return len(updates)

@@ -1,0 +1,231 @@
+"""Parse the values of real exports: money, quantities, timestamps, dates, ids, contacts.
+
+Each parser takes stripped text and returns a value or raises ValueError with a short
+reason; callers turn that into a reject naming the row and field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# ISO 4217 currencies whose minor unit is not 1/100.
+MINOR_DIGITS = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+    "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}
+SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "元": "CNY", "₹": "INR",
+           "R$": "BRL", "zł": "PLN", "₩": "KRW", "₫": "VND"}
+_MONEY_NOISE = re.compile(r"[^\d,.\-]")
+EXCEL_NUMBER_ID = re.compile(r"^-?\d+(?:[.,]\d+)?[eE]\+?\d+$")
+
+
+def minor_digits(currency: str | None) -> int:
+    return MINOR_DIGITS.get((currency or "").upper(), 2)
+
+
+def parse_decimal(text: str, decimal_comma: bool | None = None) -> Decimal:
+    """`1,149.00`, `($33.62)`, `-$12.00`, `15,00€`, `1.234,56`, `3.0` → Decimal."""
+    raw = text
+    negative = False
+    text = text.strip().replace("\u00a0", "").replace(" ", "").replace("\t", "")
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1]
+    if text.endswith("-"):
+        negative, text = True, text[:-1]
+    text = _MONEY_NOISE.sub("", text)
+    if text.startswith("-"):
+        negative, text = not negative, text[1:]
+    if not text or text.count("-"):
+        raise ValueError(f"'{raw}' is not a number")
+    text = _normalise_separators(text, decimal_comma)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"'{raw}' is not a number") from None
+    return -value if negative else value
+
+
+def _normalise_separators(text: str, decimal_comma: bool | None) -> str:
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):
+            return text.replace(".", "").replace(",", ".")
+        return text.replace(",", "")
+    if "," in text:
+        if decimal_comma is None:
+            decimal_comma = not re.search(r",\d{3}$", text) or text.count(",") == 0
+        if decimal_comma and text.count(",") == 1:
+            return text.replace(",", ".")
+        return text.replace(",", "")
+    if decimal_comma and text.count(".") >= 1 and re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        return text.replace(".", "")
+    return text
+
+
+def currency_symbol(text: str) -> str | None:
+    """The currency a money text names by its symbol, if any (`$8.00` → USD)."""
+    for symbol in sorted(SYMBOLS, key=len, reverse=True):
+        if symbol in text:
+            return SYMBOLS[symbol]
+    return None
+
+
+def to_minor(amount: Decimal, currency: str | None) -> int:
+    """Decimal amount → integer minor units of `currency` (half away from zero)."""
+    scaled = amount.scaleb(minor_digits(currency))
+    return int(scaled.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+def parse_quantity(text: str) -> float | int:
+    """`1`, `1.0`, `-1.0`, `3\t` → a number; whole numbers come back as int."""
+    value = parse_decimal(text)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def check_id(text: str, what: str) -> str:
+    """IDs and SKUs stay text; one that Excel turned into `1.23457E+18` is refused."""
+    if EXCEL_NUMBER_ID.match(text):
+        raise ValueError(
+            f"{what} '{text}' was turned into a number by Excel (scientific notation) and the "
+            "original digits are lost; export the file again without opening it in Excel"
+        )
+    return text
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(WINDOWS_ZONES.get(name, name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}'") from None
+
+
+class DateParser:
+    """Parses one field's timestamps with a list of formats, caching repeated texts.
+
+    Returns (utc_iso or None, local_date_iso): an instant becomes UTC; a text that has a
+    date only stays a date (no instant is invented for it).
+    """
+
+    def __init__(self, formats: list[str], tz: str, months: dict[str, int] | None = None,
+                 pattern: str | None = None):
+        self.formats = formats
+        self.tz = zone(tz)
+        self.months = {k.casefold(): v for k, v in (months or {}).items()}
+        self.pattern = re.compile(pattern) if pattern else None
+        self._cache: dict[str, tuple[str | None, str]] = {}
+
+    def __call__(self, text: str, tz_name: str | None = None) -> tuple[str | None, str]:
+        key = text if tz_name is None else f"{text}\x00{tz_name}"
+        hit = self._cache.get(key)
+        if hit is None:
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            hit = self._cache[key] = self._parse(text, zone(tz_name) if tz_name else self.tz)
+        return hit
+
+    def _parse(self, text: str, tz: ZoneInfo) -> tuple[str | None, str]:
+        value = self._by_pattern(text) if self.pattern else None
+        if value is None:
+            value = self._by_formats(text)
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=tz)
+            utc = value.astimezone(timezone.utc)
+            return utc.strftime("%Y-%m-%dT%H:%M:%SZ"), value.date().isoformat()
+        return None, value.isoformat()
+
+    def _by_formats(self, text: str) -> datetime | date:
+        for fmt in self.formats:
+            try:
+                parsed = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            return parsed if _has_time(fmt) else parsed.date()
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"'{text}' is not a date in the expected format "
+                             f"({', '.join(self.formats) or 'ISO-8601'})") from None
+
+    def _by_pattern(self, text: str) -> datetime | None:
+        """Localised texts like `1. Dez. 2025, 12:32 Uhr CET(UTC+1)` via named groups."""
+        match = self.pattern.search(text)
+        if not match:
+            return None
+        parts = match.groupdict()
+        month = parts.get("month") or ""
+        month_no = int(month) if month.isdigit() else self.months.get(month.casefold().rstrip("."))
+        if month_no is None:
+            raise ValueError(f"'{text}' names an unknown month '{month}'")
+        value = datetime(int(parts["year"]), month_no, int(parts["day"]),
+                         int(parts.get("hour") or 0), int(parts.get("minute") or 0),
+                         int(parts.get("second") or 0))
+        if parts.get("offset"):
+            hours, _, minutes = parts["offset"].partition(":")
+            delta = timedelta(hours=int(hours), minutes=int(minutes or 0) * (1 if int(hours) >= 0 else -1))
+            value = value.replace(tzinfo=timezone(delta))
+        return value
+
+
+def _has_time(fmt: str) -> bool:
+    return any(token in fmt for token in ("%H", "%I", "%M", "%S"))
+
+
+def email_key(text: str | None) -> str | None:
+    text = (text or "").strip().lower()
+    return text if "@" in text and "redacted" != text else None
+
+
+def phone_key(text: str | None) -> str | None:
+    """Digits of the national number: spaces, dashes and a country code do not matter."""
+    digits = re.sub(r"\D", "", text or "")
+    national = digits[-10:] if len(digits) > 10 else digits.lstrip("0")
+    return national if len(national) >= 6 else None
+
+
+# Windows / Rails zone names as Square and others print them → IANA.
+WINDOWS_ZONES = {
+    "Eastern Time (US & Canada)": "America/New_York",
+    "Central Time (US & Canada)": "America/Chicago",
+    "Mountain Time (US & Canada)": "America/Denver",
+    "Pacific Time (US & Canada)": "America/Los_Angeles",
+    "Alaska": "America/Juneau",
+    "Hawaii": "Pacific/Honolulu",
+    "Arizona": "America/Phoenix",
+    "Atlantic Time (Canada)": "America/Halifax",
+    "Newfoundland": "America/St_Johns",
+    "London": "Europe/London",
+    "Dublin": "Europe/Dublin",
+    "Edinburgh": "Europe/London",
+    "Lisbon": "Europe/Lisbon",
+    "Paris": "Europe/Paris",
+    "Berlin": "Europe/Berlin",
+    "Amsterdam": "Europe/Amsterdam",
+    "Madrid": "Europe/Madrid",
+    "Rome": "Europe/Rome",
+    "Stockholm": "Europe/Stockholm",
+    "Vienna": "Europe/Vienna",
+    "Warsaw": "Europe/Warsaw",
+    "Athens": "Europe/Athens",
+    "Moscow": "Europe/Moscow",
+    "Beijing": "Asia/Shanghai",
+    "Hong Kong": "Asia/Hong_Kong",
+    "Taipei": "Asia/Taipei",
+    "Singapore": "Asia/Singapore",
+    "Tokyo": "Asia/Tokyo",
+    "Seoul": "Asia/Seoul",
+    "Mumbai": "Asia/Kolkata",
+    "New Delhi": "Asia/Kolkata",
+    "Sydney": "Australia/Sydney",
+    "Melbourne": "Australia/Melbourne",
+    "Brisbane": "Australia/Brisbane",
+    "Perth": "Australia/Perth",
+    "Auckland": "Pacific/Auckland",
+    "UTC": "UTC",
+    "CET": "Europe/Berlin",
+}
