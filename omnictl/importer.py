@@ -164,6 +164,16 @@ def _create_channel(db: Database, channel: dict) -> None:
                 channel["lead_time_days"]))
 
 
+@dataclass(slots=True)
+class _Counts:
+    rows_read: int = 0
+    rejected: int = 0
+    orders_created: int = 0
+    orders_updated: int = 0
+    lines: int = 0
+    unmapped: int = 0
+
+
 class OrderWriter:
     """Writes one file's orders inside the caller's transaction, in chunks of executemany."""
 
@@ -178,105 +188,96 @@ class OrderWriter:
         self.new_orders: list[tuple] = []
         self.new_lines: list[tuple] = []
         self.new_events: list[tuple] = []
-        self.pending: dict[str, int] = {}
-        self.duplicate_rejects: list[Reject] = []
+        self.rejects: list[tuple] = []
+        self.pending: set[str] = set()
+        self.count = _Counts()
         self.first_reject: str | None = None
         self.progress = None
-        self.result: ImportResult | None = None
 
     def run(self, result: ImportResult, progress) -> None:
+        """Map and write the whole file, then record the batch's counts."""
         table, plan = self.plan.table, self.plan
-        self.result, self.progress = result, progress
-        cursor = self.db.execute(
+        self.progress = progress
+        self.batch = result.batch = self.db.execute(
             "INSERT INTO import_batch (kind, file_name, sha256, channel, profile, actor, started_at) "
             "VALUES ('orders', ?, ?, ?, ?, ?, ?)",
-            (plan.label, table.sha256, self.channel, plan.profile.name, self.actor, self.now))
-        self.batch = result.batch = cursor.lastrowid
+            (plan.label, table.sha256, self.channel, plan.profile.name, self.actor, self.now)).lastrowid
         mapper = Mapper(plan.profile, table, timezone=plan.channel.get("timezone") or plan.profile.timezone,
                         lead_time_days=plan.channel.get("lead_time_days") or 0,
                         default_currency=self.db.setting("company.currency"), company_zone=clock.zone())
-        rejects = []
         for record in mapper.map_orders():
             if isinstance(record, Reject):
-                self._reject(record, result, rejects)
-                continue
-            result.rows_read += len(record.row_nos)
-            self._write_order(record, result)
+                self._reject(record)
+            else:
+                self.count.rows_read += len(record.row_nos)
+                self._write_order(record)
         self._flush()
-        for reject in self.duplicate_rejects:
-            self._reject(reject, result, rejects)
-        self._store_rejects(rejects)
-        result.orders = result.orders_created + result.orders_updated
+        c = self.count
         self.db.execute(
             "UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, orders_created = ?, "
             "orders_updated = ?, lines_written = ?, unmapped = ?, finished_at = ? WHERE id = ?",
-            (result.rows_read, result.rows_read - result.rejected, result.rejected, result.orders_created,
-             result.orders_updated, result.lines, result.unmapped, clock.utc_now_iso(), self.batch))
+            (c.rows_read, c.rows_read - c.rejected, c.rejected, c.orders_created, c.orders_updated,
+             c.lines, c.unmapped, clock.utc_now_iso(), self.batch))
+        result.rows_read, result.rejected, result.lines, result.unmapped = c.rows_read, c.rejected, c.lines, c.unmapped
+        result.orders_created, result.orders_updated = c.orders_created, c.orders_updated
+        result.orders = c.orders_created + c.orders_updated
 
-    def _reject(self, reject: Reject, result: ImportResult, rejects: list) -> None:
-        result.rejected += 1
-        result.rows_read += 1
+    def _reject(self, reject: Reject) -> None:
+        self.count.rejected += 1
+        self.count.rows_read += 1
         self.first_reject = self.first_reject or reject.reason
-        rejects.append((self.batch, reject.row_no, reject.field, reject.reason, reject.raw))
-        if len(rejects) >= FLUSH_EVERY:
-            self._store_rejects(rejects)
-
-    def _store_rejects(self, rejects: list) -> None:
-        self.db.conn.executemany(
-            "INSERT INTO import_reject (batch_id, row_no, field, reason, raw) VALUES (?, ?, ?, ?, ?)", rejects)
-        rejects.clear()
+        self.rejects.append((self.batch, reject.row_no, reject.field, reject.reason, reject.raw))
 
     # -- orders -----------------------------------------------------------------------------
 
-    def _write_order(self, order: OrderRecord, result: ImportResult) -> None:
+    def _write_order(self, order: OrderRecord) -> None:
         if order.external_id in self.pending:
             self._flush()
         existing = self.db.one("SELECT * FROM sales_order WHERE channel = ? AND external_id = ?",
                                (self.channel, order.external_id))
         if existing is None:
-            self._insert_order(order, result)
+            self._insert_order(order)
         else:
-            self._update_order(existing, order, result)
+            self._update_order(existing, order)
         if len(self.new_orders) >= FLUSH_EVERY:
             self._flush()
 
-    def _order_values(self, order: OrderRecord) -> dict:
-        return {name: getattr(order, name) for name in ORDER_COLUMNS}
+    def _line_values(self, line: LineRecord) -> tuple:
+        sku, mapping = self.skus.resolve(line.external_sku)
+        return (line.external_sku, sku, mapping, line.product_name, line.quantity, line.unit_price_minor,
+                line.line_total_minor, line.payment, line.fulfilment, line.status, line.raw_status,
+                line.shipped_at)
 
-    def _line_values(self, line: LineRecord) -> dict:
-        resolved = dict(zip(("sku", "mapping"), self.skus.resolve(line.external_sku)))
-        return {name: resolved[name] if name in resolved else getattr(line, name) for name in LINE_COLUMNS}
-
-    def _insert_order(self, order: OrderRecord, result: ImportResult) -> None:
+    def _insert_order(self, order: OrderRecord) -> None:
         order_id = self.next_order_id
         self.next_order_id += 1
         customer_id, party_id = self.parties.find_or_add(order.customer_name, order.customer_email,
                                                          order.customer_phone, order.address)
-        values = self._order_values(order)
-        self.new_orders.append((order_id, self.channel, order.external_id, *values.values(),
+        self.new_orders.append((order_id, self.channel, order.external_id,
+                                *[getattr(order, name) for name in ORDER_COLUMNS],
                                 customer_id, party_id, self.batch, self.batch, order.first_row))
         self.new_events.append((order_id, None, self.batch, self.now, "created", None, order.status))
-        self.pending[order.external_id] = order_id
+        self.pending.add(order.external_id)
         for line in order.lines:
-            self._insert_line(order_id, line, result)
-        result.orders_created += 1
+            self._insert_line(order_id, line)
+        self.count.orders_created += 1
 
-    def _insert_line(self, order_id: int, line: LineRecord, result: ImportResult) -> int:
+    def _insert_line(self, order_id: int, line: LineRecord) -> int:
         line_id = self.next_line_id
         self.next_line_id += 1
         values = self._line_values(line)
-        self.new_lines.append((line_id, order_id, line.line_key, *values.values(),
-                               self.batch, self.batch, line.row_no))
-        result.lines += 1
-        result.unmapped += values["mapping"] == "unmapped"
+        self.new_lines.append((line_id, order_id, line.line_key, *values, self.batch, self.batch, line.row_no))
+        self.count.lines += 1
+        self.count.unmapped += values[2] == "unmapped"
         return line_id
 
-    def _update_order(self, existing, order: OrderRecord, result: ImportResult) -> None:
+    def _update_order(self, existing, order: OrderRecord) -> None:
+        """A known order: record and apply each changed field; a repeat within this file merges."""
         order_id = existing["id"]
         repeated_in_file = existing["last_batch_id"] == self.batch and existing["first_batch_id"] == self.batch
-        new = self._order_values(order)
-        changes = {k: v for k, v in new.items() if _differs(existing[k], v)}
-        lines_changed = self._update_lines(order_id, order, result, repeated_in_file)
+        changes = {name: getattr(order, name) for name in ORDER_COLUMNS
+                   if _differs(existing[name], getattr(order, name))}
+        lines_changed = self._update_lines(order_id, order)
         if changes:
             assignments = ", ".join(f"{k} = ?" for k in changes)
             self.db.execute(f"UPDATE sales_order SET {assignments}, last_batch_id = ?, source_row = ? WHERE id = ?",
@@ -286,59 +287,65 @@ class OrderWriter:
         elif lines_changed:
             self.db.execute("UPDATE sales_order SET last_batch_id = ? WHERE id = ?", (self.batch, order_id))
         if (changes or lines_changed) and not repeated_in_file:
-            result.orders_updated += 1
+            self.count.orders_updated += 1
 
-    def _update_lines(self, order_id: int, order: OrderRecord, result: ImportResult,
-                      repeated_in_file: bool) -> bool:
+    def _update_lines(self, order_id: int, order: OrderRecord) -> bool:
         current = {row["line_key"]: row for row in
                    self.db.query("SELECT * FROM order_line WHERE order_id = ?", (order_id,))}
         changed = False
         for line in order.lines:
             row = current.get(line.line_key)
             if row is None:
-                line_id = self._insert_line(order_id, line, result)
+                line_id = self._insert_line(order_id, line)
                 self.new_events.append((order_id, line_id, self.batch, self.now, "line created", None, line.line_key))
                 changed = True
-                continue
-            if row["last_batch_id"] == self.batch:
-                self.duplicate_rejects.append(Reject(
-                    line.row_no, f"row {line.row_no} repeats order {order.external_id} line {line.line_key} "
-                    f"already read from row {row['source_row']}", self.plan.table.raw_text(line.values), "order_id"))
-                continue
-            new = self._line_values(line)
-            diffs = {k: v for k, v in new.items() if _differs(row[k], v)}
-            if diffs:
-                assignments = ", ".join(f"{k} = ?" for k in diffs)
-                self.db.execute(f"UPDATE order_line SET {assignments}, last_batch_id = ?, source_row = ? WHERE id = ?",
-                                (*diffs.values(), self.batch, line.row_no, row["id"]))
-                for k, v in diffs.items():
-                    self.new_events.append((order_id, row["id"], self.batch, self.now, k, _text(row[k]), _text(v)))
-                result.lines += 1
-                result.unmapped += new["mapping"] == "unmapped"
-                changed = True
+            elif row["last_batch_id"] == self.batch:
+                self._reject(Reject(line.row_no, f"row {line.row_no} repeats order {order.external_id} line "
+                                    f"{line.line_key} already read from row {row['source_row']}",
+                                    self.plan.table.raw_text(line.values), "order_id"))
+                self.count.rows_read -= 1     # the row was counted with its order already
+            else:
+                changed |= self._update_line(order_id, row, line)
         return changed
+
+    def _update_line(self, order_id: int, row, line: LineRecord) -> bool:
+        new = dict(zip(LINE_COLUMNS, self._line_values(line)))
+        diffs = {k: v for k, v in new.items() if _differs(row[k], v)}
+        if not diffs:
+            return False
+        assignments = ", ".join(f"{k} = ?" for k in diffs)
+        self.db.execute(f"UPDATE order_line SET {assignments}, last_batch_id = ?, source_row = ? WHERE id = ?",
+                        (*diffs.values(), self.batch, line.row_no, row["id"]))
+        for k, v in diffs.items():
+            self.new_events.append((order_id, row["id"], self.batch, self.now, k, _text(row[k]), _text(v)))
+        self.count.lines += 1
+        self.count.unmapped += new["mapping"] == "unmapped"
+        return True
 
     def _flush(self) -> None:
         conn = self.db.conn
         if self.new_orders:
-            marks = ", ".join("?" * len(self.new_orders[0]))
-            conn.executemany(
-                f"INSERT INTO sales_order (id, channel, external_id, {', '.join(ORDER_COLUMNS)}, customer_id, "
-                f"party_id, first_batch_id, last_batch_id, source_row) VALUES ({marks})", self.new_orders)
+            conn.executemany(_insert_sql("sales_order", ("id", "channel", "external_id", *ORDER_COLUMNS,
+                                                         "customer_id", "party_id", "first_batch_id",
+                                                         "last_batch_id", "source_row")), self.new_orders)
         if self.new_lines:
-            marks = ", ".join("?" * len(self.new_lines[0]))
-            conn.executemany(
-                f"INSERT INTO order_line (id, order_id, line_key, {', '.join(c for c in LINE_COLUMNS)}, "
-                f"first_batch_id, last_batch_id, source_row) VALUES ({marks})", self.new_lines)
+            conn.executemany(_insert_sql("order_line", ("id", "order_id", "line_key", *LINE_COLUMNS,
+                                                        "first_batch_id", "last_batch_id", "source_row")),
+                             self.new_lines)
         if self.new_events:
-            conn.executemany("INSERT INTO order_event (order_id, line_id, batch_id, at, field, old, new) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)", self.new_events)
+            conn.executemany(_insert_sql("order_event", ("order_id", "line_id", "batch_id", "at", "field",
+                                                         "old", "new")), self.new_events)
+        if self.rejects:
+            conn.executemany(_insert_sql("import_reject", ("batch_id", "row_no", "field", "reason", "raw")),
+                             self.rejects)
         if self.progress and self.new_orders:
-            self.progress(self.result.rows_read)
-        self.new_orders.clear()
-        self.new_lines.clear()
-        self.new_events.clear()
-        self.pending.clear()
+            self.progress(self.count.rows_read)
+        for pending in (self.new_orders, self.new_lines, self.new_events, self.rejects, self.pending):
+            pending.clear()
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
 def _differs(old, new) -> bool:

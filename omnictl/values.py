@@ -131,12 +131,12 @@ class DateParser:
     def _parse(self, text: str, tz: ZoneInfo) -> tuple[str | None, str]:
         value = self._by_pattern(text) if self.pattern else None
         if value is None:
-            value = self._by_formats(text)
+            value = _iso(text) or self._by_formats(text)
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=tz)
-            utc = value.astimezone(timezone.utc)
-            return utc.strftime("%Y-%m-%dT%H:%M:%SZ"), value.date().isoformat()
+            utc = value.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+            return utc.isoformat() + "Z", value.date().isoformat()
         return None, value.isoformat()
 
     def _by_formats(self, text: str) -> datetime | date:
@@ -170,6 +170,18 @@ class DateParser:
             delta = timedelta(hours=int(hours), minutes=int(minutes or 0) * (1 if int(hours) >= 0 else -1))
             value = value.replace(tzinfo=timezone(delta))
         return value
+
+
+def _iso(text: str) -> datetime | date | None:
+    """ISO-8601 texts (`2025-05-11 09:55:16 -0400`, `2025-04-26T10:44:00+00:00`) the fast way."""
+    if len(text) < 10 or text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _has_time(fmt: str) -> bool:

@@ -7,15 +7,14 @@ Plain slotted dataclasses on the hot path: no pydantic per row (PERFORMANCE-NOTE
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
-from typing import Iterator
+from datetime import date, datetime, timedelta
+from operator import itemgetter
+from typing import Callable, Iterator
 
 from omnictl import values as V
-from omnictl.channels.profile import STATUS_FIELDS, Profile
-from omnictl.tabular import Table
+from omnictl.channels.profile import LINE_FIELDS, ORDER_FIELDS, Profile
+from omnictl.tabular import Table, normalise_header
 
 FOOTER_MAX_CELLS = 2
 
@@ -103,7 +102,11 @@ def summarise_fulfilment(states: list[str]) -> str:
 
 
 class Mapper:
-    """Binds a profile to a table's header, then maps its rows."""
+    """Binds a profile to a table's header, then maps its rows.
+
+    Values are pulled out of a row by one `itemgetter` per row (a C call) into a dict of
+    stripped texts; order-level fields from an order's first row, gaps filled from the rest.
+    """
 
     def __init__(self, profile: Profile, table: Table, *, timezone: str, lead_time_days: int,
                  default_currency: str | None, company_zone):
@@ -115,7 +118,10 @@ class Mapper:
         self.index = self._bind(table.header)
         self.headers = {f: table.raw_header[ix[0]].strip() for f, ix in self.index.items()}
         self.dates = V.DateParser(profile.datetime_formats, timezone, profile.months, profile.date_pattern)
-        self.timezone = timezone
+        self.order_values = _extractor([f for f in self.index if f in ORDER_FIELDS], self.index)
+        self.line_values = _extractor([f for f in self.index if f in LINE_FIELDS], self.index)
+        self._states_seen: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self._money_seen: dict[tuple[str, str | None], int] = {}
 
     def _bind(self, header: list[str]) -> dict[str, list[int]]:
         position = {}
@@ -130,33 +136,23 @@ class Mapper:
 
     # -- reading values -------------------------------------------------------------------
 
-    def _get(self, values: list[str], field_name: str) -> str:
-        for ix in self.index.get(field_name, ()):
-            text = values[ix].strip().strip("\t").lstrip("'") if ix < len(values) else ""
-            if text:
-                return text
-        return ""
-
-    def _group_get(self, rows: list[tuple[int, list[str]]], field_name: str) -> tuple[str, int]:
-        """First non-empty value of an order-level field among the order's rows."""
-        if field_name not in self.index:
-            return "", rows[0][0]
-        for row_no, values in rows:
-            text = self._get(values, field_name)
-            if text:
-                return text, row_no
-        return "", rows[0][0]
-
     def _fault(self, row_no: int, field_name: str, reason: str) -> RowFault:
         return RowFault(row_no, self.headers.get(field_name, field_name), reason)
 
     def _money(self, text: str, row_no: int, field_name: str, currency: str | None) -> int | None:
         if not text:
             return None
-        try:
-            return V.to_minor(V.parse_decimal(text, self.profile.decimal_comma), currency)
-        except ValueError as err:
-            raise self._fault(row_no, field_name, str(err)) from None
+        key = (text, currency)
+        hit = self._money_seen.get(key)
+        if hit is None:
+            try:
+                hit = V.to_minor(V.parse_decimal(text, self.profile.decimal_comma), currency)
+            except ValueError as err:
+                raise self._fault(row_no, field_name, str(err)) from None
+            if len(self._money_seen) > 100_000:
+                self._money_seen.clear()
+            self._money_seen[key] = hit
+        return hit
 
     def _date(self, text: str, row_no: int, field_name: str, tz_name: str | None = None):
         try:
@@ -167,18 +163,17 @@ class Mapper:
     def _company_date(self, utc_iso: str | None, local_date: str) -> str:
         if utc_iso is None:
             return local_date
-        from datetime import datetime
-
-        return datetime.fromisoformat(utc_iso.replace("Z", "+00:00")).astimezone(self.company_zone).date().isoformat()
+        return _utc_to_zone_date(utc_iso, self.company_zone)
 
     # -- rows to orders -------------------------------------------------------------------
 
     def map_orders(self) -> Iterator[OrderRecord | Reject]:
         group: list[tuple[int, list[str]]] = []
         group_id = None
+        order_ix = self.index.get("order_id", [0])
         for row_no, values in self.table.data_rows():
             problem = self._row_shape_problem(values)
-            order_id = self._get(values, "order_id") if not problem else ""
+            order_id = "" if problem else _first_text(values, order_ix)
             if not problem and not order_id:
                 if sum(1 for v in values if v.strip()) <= FOOTER_MAX_CELLS:
                     continue                      # a footer or note line, not data
@@ -205,7 +200,8 @@ class Mapper:
     def _finish(self, order_id: str, rows: list[tuple[int, list[str]]]) -> Iterator[OrderRecord | Reject]:
         try:
             V.check_id(order_id, "order id")
-            order = self._order(order_id, rows)
+            fields, field_rows = self._order_fields(rows)
+            order, states = self._order(order_id, rows, fields, field_rows)
         except (RowFault, ValueError) as err:
             reason = f"order {order_id}: {err}"
             for row_no, values in rows:
@@ -213,7 +209,7 @@ class Mapper:
             return
         seen: dict[tuple, int] = {}
         occurrences: dict[str, int] = {}
-        for row_no, values in rows:
+        for row_no, values in rows if self.profile.has_lines else ():   # lines = false: order-only file
             if len(rows) > 1:
                 key = tuple(values)
                 if key in seen:
@@ -222,47 +218,60 @@ class Mapper:
                     continue
                 seen[key] = row_no
             try:
-                order.lines.append(self._line(order, row_no, values, occurrences))
+                order.lines.append(self._line(order, states, row_no, values, occurrences))
             except (RowFault, ValueError) as err:
                 yield Reject(row_no, str(err), self.table.raw_text(values), getattr(err, "header", None))
         if self.profile.has_lines and not order.lines:
             return
-        self._summarise(order)
+        self._summarise(order, states)
         yield order
 
-    def _order(self, order_id: str, rows) -> OrderRecord:
-        get = lambda f: self._group_get(rows, f)  # noqa: E731
-        ordered_raw, row_no = get("ordered_at")
+    def _order_fields(self, rows) -> tuple[dict[str, str], dict[str, int]]:
+        """Order-level texts: the first row's, each gap filled from the first later row that has it."""
+        fields = self.order_values(rows[0][1])
+        field_rows: dict[str, int] = {}
+        missing = [f for f, text in fields.items() if not text]
+        for row_no, values in rows[1:]:
+            if not missing:
+                break
+            more = self.order_values(values)
+            for name in missing:
+                if more[name]:
+                    fields[name], field_rows[name] = more[name], row_no
+            missing = [f for f in missing if not fields[f]]
+        return fields, field_rows
+
+    def _order(self, order_id: str, rows, fields: dict[str, str], field_rows: dict[str, int]):
+        first = rows[0][0]
+        get = fields.get
+        at = lambda name: field_rows.get(name, first)  # noqa: E731
+        ordered_raw = get("ordered_at", "")
         if not ordered_raw:
-            raise self._fault(rows[0][0], "ordered_at", "the order date is empty")
-        time_text, _ = get("ordered_time")
-        tz_text, _ = get("ordered_tz")
-        full = f"{ordered_raw} {time_text}".strip() if time_text else ordered_raw
-        ordered_at, local_day = self._date(full, row_no, "ordered_at", tz_text or None)
+            raise self._fault(first, "ordered_at", "the order date is empty")
+        time_text, tz_text = get("ordered_time", ""), get("ordered_tz", "")
+        full = f"{ordered_raw} {time_text}" if time_text else ordered_raw
+        ordered_at, local_day = self._date(full, at("ordered_at"), "ordered_at", tz_text or None)
         ordered_on = self._company_date(ordered_at, local_day)
         currency = self._currency(rows, get)
-        money = {}
-        for name in ("subtotal", "shipping", "tax", "discount", "order_total", "refunded"):
-            text, at = get(name)
-            money[name] = self._money(text, at, name, currency)
-        ship_by, source = self._ship_by(get, ordered_on)
-        deliver_text, at = get("deliver_by")
-        deliver_by = self._date(deliver_text, at, "deliver_by")[1] if deliver_text else None
+        money = {name: self._money(get(name, ""), at(name), name, currency)
+                 for name in ("subtotal", "shipping", "tax", "discount", "order_total", "refunded")}
+        ship_by, source = self._ship_by(get, at, ordered_on)
+        deliver_text = get("deliver_by", "")
+        deliver_by = self._date(deliver_text, at("deliver_by"), "deliver_by")[1] if deliver_text else None
         order = OrderRecord(
-            external_id=order_id, first_row=rows[0][0], row_nos=[r for r, _ in rows],
+            external_id=order_id, first_row=first, row_nos=[r for r, _ in rows],
             ordered_at=ordered_at, ordered_on=ordered_on, ordered_raw=full, currency=currency,
             subtotal_minor=money["subtotal"], shipping_minor=money["shipping"], tax_minor=money["tax"],
             discount_minor=money["discount"], total_minor=money["order_total"],
             refunded_minor=money["refunded"], payment="unpaid", fulfilment="open", status="pending",
             raw_status=None, promised_ship_by=ship_by, promised_source=source, deliver_by=deliver_by,
-            customer_name=get("customer_name")[0] or None, customer_email=get("customer_email")[0] or None,
-            customer_phone=get("customer_phone")[0] or None, address=get("address")[0] or None,
+            customer_name=get("customer_name") or None, customer_email=get("customer_email") or None,
+            customer_phone=get("customer_phone") or None, address=get("address") or None,
         )
-        self._order_states = self._states(rows, get)
-        return order
+        return order, self._states(get, at)
 
     def _currency(self, rows, get) -> str | None:
-        text, _ = get("currency")
+        text = get("currency", "")
         if text:
             return text.upper()
         for name in ("order_total", "price", "line_total", "subtotal"):
@@ -272,79 +281,78 @@ class Mapper:
                     return symbol
         return self.default_currency
 
-    def _ship_by(self, get, ordered_on: str) -> tuple[str | None, str | None]:
-        text, at = get("ship_by")
+    def _ship_by(self, get, at, ordered_on: str) -> tuple[str | None, str | None]:
+        text = get("ship_by", "")
         if text:
-            return self._date(text, at, "ship_by")[1], "channel"
+            return self._date(text, at("ship_by"), "ship_by")[1], "channel"
         if ordered_on:
             return (date.fromisoformat(ordered_on) + self.lead_time).isoformat(), "derived"
         return None, None
 
     def _vocab_state(self, field_name: str, text: str, row_no: int) -> tuple[str | None, str | None]:
+        hit = self._states_seen.get((field_name, text))
+        if hit is not None:
+            return hit
         table = self.profile.vocab.get(field_name)
         if table is None:
             return None, None
-        from omnictl.tabular import normalise_header
-
         key = normalise_header(text)
         if key not in table:
             raise self._fault(row_no, field_name, f"unknown status '{text}' (the profile "
                               f"{self.profile.name} knows: {', '.join(sorted(table)) or 'none'})")
+        self._states_seen[(field_name, text)] = table[key]
         return table[key]
 
-    def _states(self, rows, get) -> dict:
+    def _states(self, get, at) -> dict:
         """Order-level payment and fulfilment, and the raw words they came from."""
         payment = fulfilment = None
         raw_words = []
         for name in ("order_status", "payment_status", "fulfilment_status", "refund_status"):
-            text, at = get(name)
+            text = get(name, "")
             if text:
                 raw_words.append(text)
-                p, f = self._vocab_state(name, text, at)
+                p, f = self._vocab_state(name, text, at(name))
                 payment, fulfilment = p or payment, f or fulfilment
-        paid_at, _ = get("paid_at")
-        shipped_at, _ = get("shipped_at")
-        cancelled_at, _ = get("cancelled_at")
+        paid_at, shipped_at, cancelled_at = get("paid_at", ""), get("shipped_at", ""), get("cancelled_at", "")
         if payment is None and "paid_at" in self.index:
             payment = "paid" if paid_at else "unpaid"
         if cancelled_at:
             fulfilment = "cancelled"
-        elif fulfilment is None and "shipped_at" in self.index and shipped_at:
+        elif fulfilment is None and shipped_at:
             fulfilment = "shipped"
         shipped_iso = None
         if shipped_at:
-            utc, day = self._date(shipped_at, get("shipped_at")[1], "shipped_at")
+            utc, day = self._date(shipped_at, at("shipped_at"), "shipped_at")
             shipped_iso = utc or day
         return {"payment": payment, "fulfilment": fulfilment, "raw": " | ".join(raw_words) or None,
                 "shipped_at": shipped_iso}
 
-    def _line(self, order: OrderRecord, row_no: int, values: list[str], occurrences: dict) -> LineRecord:
-        get = lambda f: self._get(values, f)  # noqa: E731
-        sku = get("sku")
-        listing = get("listing_id")
-        name = get("product_name")
+    def _line(self, order: OrderRecord, states: dict, row_no: int, values: list[str],
+              occurrences: dict) -> LineRecord:
+        row = self.line_values(values)
+        get = row.get
+        sku, listing, product = get("sku", ""), get("listing_id", ""), get("product_name", "")
         if sku:
             V.check_id(sku, "SKU")
-        line_id = get("line_id")
+        line_id = get("line_id", "")
         if line_id:
-            V.check_id(line_id, "line id")
-            key = line_id
+            key = V.check_id(line_id, "line id")
         else:
-            base = sku or listing or name or "line"
+            base = sku or listing or product or "line"
             occurrences[base] = occurrences.get(base, 0) + 1
             key = f"{base}#{occurrences[base]}"
-        qty_text = get("quantity")
-        if self.profile.has_lines and qty_text == "" and "quantity" in self.profile.required:
+        qty_text = get("quantity", "")
+        if qty_text == "" and "quantity" in self.profile.required:
             raise self._fault(row_no, "quantity", "the quantity is empty")
         try:
             quantity = V.parse_quantity(qty_text) if qty_text else 1
         except ValueError as err:
             raise self._fault(row_no, "quantity", str(err)) from None
-        currency = get("line_currency").upper() or order.currency
+        currency = get("line_currency", "").upper() or order.currency
         if order.currency is None and currency:
             order.currency = currency
-        price = self._money(get("price"), row_no, "price", currency)
-        total = self._money(get("line_total"), row_no, "line_total", currency)
+        price = self._money(get("price", ""), row_no, "price", currency)
+        total = self._money(get("line_total", ""), row_no, "line_total", currency)
         if self.profile.price == "line_total":
             total = price if total is None else total
             unit = round(total / quantity) if total is not None and quantity else None
@@ -352,37 +360,41 @@ class Mapper:
             unit = price
             if total is None and unit is not None:
                 total = round(unit * quantity)
-        payment, fulfilment, raw = self._line_states(order, row_no, get, quantity)
-        shipped_text = get("line_shipped_at")
+        payment, fulfilment, raw = self._line_states(states, row_no, get)
         shipped = None
+        shipped_text = get("line_shipped_at", "")
         if shipped_text:
             utc, day = self._date(shipped_text, row_no, "line_shipped_at")
             shipped = utc or day
             if fulfilment == "open":
                 fulfilment = "shipped"
-        shipped = shipped or (self._order_states["shipped_at"] if fulfilment in ("shipped", "delivered") else None)
+        if shipped is None and fulfilment in ("shipped", "delivered"):
+            shipped = states["shipped_at"]
         self._add_line_charges(order, get, row_no, currency)
-        return LineRecord(row_no, key, sku or listing or None, name or None, quantity, unit, total,
+        return LineRecord(row_no, key, sku or listing or None, product or None, quantity, unit, total,
                           payment, fulfilment, overall_status(payment, fulfilment), raw, shipped, values)
 
     # Order charges given per line (Amazon shipping-price, item-tax) add up to the order's,
     # unless the profile also maps the order-level column.
     LINE_CHARGES = (("line_shipping", "shipping", "shipping_minor"), ("line_tax", "tax", "tax_minor"),
-                    ("line_discount", "discount", "discount_minor"))
+                    ("line_discount", "discount", "discount_minor"),
+                    ("line_shipping_discount", "discount", "discount_minor"))
 
     def _add_line_charges(self, order: OrderRecord, get, row_no: int, currency: str | None) -> None:
         for line_field, order_field, attribute in self.LINE_CHARGES:
             if line_field in self.index and order_field not in self.index:
-                amount = self._money(get(line_field), row_no, line_field, currency)
+                amount = self._money(get(line_field, ""), row_no, line_field, currency)
                 if amount is not None:
+                    if attribute == "discount_minor":
+                        amount = abs(amount)          # a discount reduces, however the file signs it
                     setattr(order, attribute, (getattr(order, attribute) or 0) + amount)
 
-    def _line_states(self, order, row_no, get, quantity) -> tuple[str, str, str | None]:
-        states = self._order_states
-        payment, fulfilment, raw = states["payment"], states["fulfilment"], [states["raw"]] if states["raw"] else []
+    def _line_states(self, states: dict, row_no: int, get) -> tuple[str, str, str | None]:
+        payment, fulfilment = states["payment"], states["fulfilment"]
+        raw = [states["raw"]] if states["raw"] else []
         if fulfilment != "cancelled":
             for name in ("line_status", "line_refund_status"):
-                text = get(name)
+                text = get(name, "")
                 if text:
                     raw.append(text)
                     p, f = self._vocab_state(name, text, row_no)
@@ -392,19 +404,20 @@ class Mapper:
         fulfilment = fulfilment or defaults.get("fulfilment", "open")
         return payment, fulfilment, " | ".join(raw) or None
 
-    def _summarise(self, order: OrderRecord) -> None:
-        states = self._order_states
-        payment = states["payment"] or self.profile.defaults.get("payment", "unpaid")
+    def _summarise(self, order: OrderRecord, states: dict) -> None:
+        defaults = self.profile.defaults
+        payment = states["payment"] or defaults.get("payment", "unpaid")
         if order.lines:
             fulfilment = summarise_fulfilment([line.fulfilment for line in order.lines])
             if states["payment"] is None:
                 payment = order.lines[0].payment
         else:
-            fulfilment = states["fulfilment"] or self.profile.defaults.get("fulfilment", "open")
+            fulfilment = states["fulfilment"] or defaults.get("fulfilment", "open")
         if order.total_minor is None and order.lines:
             items = [line.line_total_minor for line in order.lines if line.line_total_minor is not None]
             if items:
-                order.total_minor = (sum(items) + (order.shipping_minor or 0) + (order.tax_minor or 0)
+                tax = 0 if self.profile.tax_included else (order.tax_minor or 0)
+                order.total_minor = (sum(items) + (order.shipping_minor or 0) + tax
                                      - (order.discount_minor or 0))
         payment = _apply_refund(payment, order.refunded_minor, order.total_minor)
         if payment in ("refunded", "partly_refunded"):
@@ -415,6 +428,37 @@ class Mapper:
         order.payment, order.fulfilment = payment, fulfilment
         order.status = overall_status(payment, fulfilment)
         order.raw_status = states["raw"]
+
+
+def _extractor(fields: list[str], index: dict[str, list[int]]) -> Callable[[list[str]], dict[str, str]]:
+    """A function from a row to {field: stripped text}; alternatives fill an empty first choice."""
+    if not fields:
+        return lambda values: {}
+    firsts = [index[f][0] for f in fields]
+    getter = itemgetter(*firsts) if len(firsts) > 1 else (lambda values, ix=firsts[0]: (values[ix],))
+    alternatives = [(f, index[f][1:]) for f in fields if len(index[f]) > 1]
+    strip = str.strip
+
+    def extract(values: list[str]) -> dict[str, str]:
+        row = dict(zip(fields, map(strip, getter(values))))
+        for name, more in alternatives:
+            if not row[name]:
+                row[name] = _first_text(values, more)
+        return row
+
+    return extract
+
+
+def _first_text(values: list[str], indexes) -> str:
+    for ix in indexes:
+        text = values[ix].strip()
+        if text:
+            return text
+    return ""
+
+
+def _utc_to_zone_date(utc_iso: str, zone) -> str:
+    return datetime.fromisoformat(utc_iso[:-1] + "+00:00").astimezone(zone).date().isoformat()
 
 
 def _apply_refund(payment: str, refunded: int | None, total: int | None) -> str:

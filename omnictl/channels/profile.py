@@ -30,7 +30,8 @@ ORDER_FIELDS = {
 }
 LINE_FIELDS = {
     "line_id", "sku", "listing_id", "product_name", "quantity", "price", "line_total",
-    "line_shipping", "line_tax", "line_discount", "line_status", "line_refund_status",
+    "line_shipping", "line_tax", "line_discount", "line_shipping_discount", "line_status",
+    "line_refund_status",
     "line_shipped_at", "line_currency",
 }
 STATUS_FIELDS = ("order_status", "payment_status", "fulfilment_status", "refund_status",
@@ -53,6 +54,7 @@ class Profile:
     currency: str | None = None
     decimal_comma: bool | None = None
     price: str = "unit"                     # what the `price` column holds: unit or line_total
+    tax_included: bool = False              # prices include the tax (VAT): tax is recorded, not added
     has_lines: bool = True
     refuse: str | None = None               # recognised, but not an order export: say why
     datetime_formats: list[str] = field(default_factory=lambda: list(DEFAULT_DATETIME_FORMATS))
@@ -128,6 +130,7 @@ def load_profile(text: str, source: str) -> Profile:
         currency=data.get("currency"),
         decimal_comma=data.get("decimal_comma"),
         price=data.get("price", "unit"),
+        tax_included=data.get("tax_included", False),
         has_lines=data.get("lines", True),
         refuse=data.get("refuse"),
         datetime_formats=dates.get("formats", list(DEFAULT_DATETIME_FORMATS)),

@@ -1,0 +1,414 @@
+"""`omnictl demo`: build a demo database from `sample_data/` and describe a short tour.
+
+The demo company's channel exports ship as templates whose dates are tokens relative to
+today (`{{D-3 14:05}}` = three days ago at 14:05 company time, `{{D+2}}` = a date two days
+ahead). They are rendered at build time in each file's own date format and encoding, then
+imported like any user's files, so "due today" and "late" always mean something and a
+pinned clock (`--today`, `$OMNICTL_TODAY`) reproduces the demo exactly.
+
+A demo database carries the setting `demo.built_at`. The demo replaces only such a
+database; any other file at the target path is refused and left untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import tomllib
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from omnictl import clock
+from omnictl.db import open_db
+from omnictl.errors import InputFileError, UsageError
+from omnictl.importer import import_files
+from omnictl.master import import_master
+
+DEFAULT_PATH = "omnictl-demo.db"
+MARKER_SETTING = "demo.built_at"
+EXPORTS_MARKER = ".omnictl-demo"
+ACTOR = "demo"
+
+TOKEN = re.compile(r"\{\{D(?P<offset>[+-]\d+|0)?(?: (?P<time>\d{1,2}:\d{2}(?::\d{2})?))?(?:\|(?P<fmt>[^}]+))?\}\}")
+
+
+# -- the tour: what `omnictl demo` returns ----------------------------------------------------
+
+class DemoChannel(BaseModel):
+    channel: str
+    name: str
+    profile: str
+    files: list[str]
+    batches: list[int]
+    orders: int
+    lines: int
+    rejected: int
+    unmapped: int
+
+
+class DemoOrder(BaseModel):
+    why: str
+    id: int
+    channel: str
+    external_id: str
+    status: str
+    ordered_at: str | None
+    promised_ship_by: str | None
+    total_minor: int | None
+    currency: str | None
+    customer: str | None
+    customer_name: str | None
+    lines: int
+
+
+class DemoCustomer(BaseModel):
+    code: str
+    name: str | None
+    tier: str | None
+    channels: list[str]
+    orders: list[str]          # "channel external_id"
+
+
+class DemoTour(BaseModel):
+    database: str
+    replaced: bool             # a previous demo database was replaced
+    company: str
+    story: str
+    today: str                 # the clock's today, in the company timezone
+    timezone: str
+    currency: str
+    exports_dir: str | None    # the rendered exports, kept for `channels detect` and re-imports
+    master: dict[str, int]     # kind → rows imported
+    channels: list[DemoChannel]
+    orders: int
+    lines: int
+    rejected: int
+    unmapped: int
+    open_orders: int
+    due: dict[str, int]        # late, today, tomorrow, in_3_days: open orders by promised ship-by
+    highlights: list[DemoOrder]
+    cross_channel_customer: DemoCustomer | None
+    try_next: list[str]
+
+
+# -- the manifest and the templates ---------------------------------------------------------
+
+def sample_files():
+    """The packaged sample data (a Traversable: a folder in a checkout or a wheel)."""
+    return resources.files("omnictl.sample_data")
+
+
+def load_manifest() -> dict:
+    return tomllib.loads(sample_files().joinpath("demo.toml").read_text(encoding="utf-8"))
+
+
+def _read(relative: str) -> str:
+    node = sample_files()
+    for part in relative.split("/"):
+        node = node.joinpath(part)
+    return node.read_text(encoding="utf-8")
+
+
+def resolve_token(match: re.Match, now: datetime, formats: dict[str, str]) -> datetime | date:
+    """A token's value: a datetime in the company timezone, or a date."""
+    offset = int(match["offset"] or 0)
+    day = now.date() + timedelta(days=offset)
+    if not match["time"]:
+        return day
+    parts = [int(p) for p in match["time"].split(":")]
+    value = datetime.combine(day, time(*parts), tzinfo=now.tzinfo)
+    if offset <= 0 and value > now:
+        value = now - timedelta(minutes=1)   # never an order from the future, whatever the hour
+    return value
+
+
+def _format(value: datetime | date, fmt_name: str | None, spec: dict, zone) -> str:
+    formats = spec.get("formats", {})
+    if fmt_name:
+        fmt = formats.get(fmt_name, fmt_name)
+    else:
+        fmt = spec.get("datetime_format" if isinstance(value, datetime) else "date_format", "%Y-%m-%d")
+    if isinstance(value, datetime):
+        value = value.astimezone(zone)
+    return value.strftime(fmt)
+
+
+def render_text(text: str, spec: dict, now: datetime) -> str:
+    """Replace every date token in a template's text with the file's own date format."""
+    zone = _zone(spec)
+    return TOKEN.sub(lambda m: _format(resolve_token(m, now, {}), m["fmt"], spec, zone), text)
+
+
+def _zone(spec: dict):
+    from omnictl.values import zone
+
+    return zone(spec["timezone"]) if spec.get("timezone") else clock.zone()
+
+
+def render_file(spec: dict, folder: Path, now: datetime) -> Path:
+    """Write one export from its template into `folder`; returns the path written."""
+    name = render_text(spec["output"], spec, now)
+    target = folder / name
+    text = _read(spec["template"])
+    if spec.get("kind", "csv") == "xlsx":
+        _write_xlsx(text, spec, now, target)
+        return target
+    rendered = render_text(text, spec, now)
+    if spec.get("newline"):
+        rendered = rendered.replace("\r\n", "\n").replace("\n", spec["newline"])
+    encoding = spec.get("encoding", "utf-8")
+    try:
+        data = rendered.encode(encoding)
+    except UnicodeEncodeError as err:
+        raise InputFileError(f"sample data {spec['template']}: cannot be written as {encoding} ({err})") from None
+    target.write_bytes(data)
+    return target
+
+
+def _write_xlsx(text: str, spec: dict, now: datetime, target: Path) -> None:
+    """A workbook as a person keeps it: real date cells, numbers where they typed numbers."""
+    import openpyxl
+
+    zone = _zone(spec)
+    rows = list(csv.reader(io.StringIO(text)))
+    numeric = {name.strip() for name in spec.get("numeric_columns", [])}
+    header = rows[0]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = spec.get("sheet", "Sheet1")
+    sheet.append(header)
+    for values in rows[1:]:
+        cells = []
+        for name, value in zip(header, values):
+            whole = TOKEN.fullmatch(value)
+            if whole and not whole["fmt"]:
+                moment = resolve_token(whole, now, {})
+                if isinstance(moment, datetime):
+                    moment = moment.astimezone(zone).replace(tzinfo=None)
+                cells.append(moment)
+            elif name.strip() in numeric and re.fullmatch(r"-?\d+(\.\d+)?", value.strip()):
+                number = float(value)
+                cells.append(int(number) if number.is_integer() else number)
+            else:
+                cells.append(render_text(value, spec, now))
+        sheet.append(cells)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    book.save(target)
+
+
+# -- the target database ----------------------------------------------------------------------
+
+def is_demo_database(path: Path) -> bool:
+    """True when `path` is an SQLite file whose settings mark it as built by the demo."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = conn.execute("SELECT value FROM setting WHERE key = ?", (MARKER_SETTING,)).fetchone()
+        return row is not None
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def _check_target(target: Path) -> bool:
+    """Whether a previous demo database is there to replace; refuses anything else."""
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder; give the demo database a file name with --db")
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot build the demo at {target}: folder {target.parent} does not exist")
+    if not target.exists():
+        return False
+    if is_demo_database(target):
+        return True
+    raise UsageError(f"{target} exists and was not built by `omnictl demo`; the demo never writes over "
+                     "a database that may hold real data. Choose another path with --db, or move that "
+                     "file away first")
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.unlink()
+
+
+def _exports_dir(target: Path) -> Path:
+    return target.with_name(f"{target.stem}-exports")
+
+
+def _place_exports(rendered: Path, target_dir: Path) -> Path | None:
+    """Keep the rendered exports beside the database, replacing only a folder the demo made."""
+    if target_dir.exists():
+        if not (target_dir / EXPORTS_MARKER).exists():
+            return None                      # someone else's folder: leave it, keep nothing
+        shutil.rmtree(target_dir)
+    shutil.copytree(rendered, target_dir)
+    (target_dir / EXPORTS_MARKER).write_text("written by `omnictl demo`; replaced when the demo is rebuilt\n",
+                                             encoding="utf-8")
+    return target_dir
+
+
+# -- building ---------------------------------------------------------------------------------
+
+def build_demo(path: str | os.PathLike | None = None, *, keep_exports: bool = True) -> DemoTour:
+    """Build the demo database at `path` (default ./omnictl-demo.db) and describe the tour.
+
+    A previous demo database there is replaced; any other file is refused (UsageError)
+    and left unchanged. The build happens in a temporary file that replaces the target
+    only when complete.
+    """
+    target = Path(path or DEFAULT_PATH)
+    replacing = _check_target(target)
+    manifest = load_manifest()
+    company = manifest["company"]
+    building = target.with_name(f".{target.name}.building-{os.getpid()}")
+    _remove_database(building)
+    with tempfile.TemporaryDirectory(prefix="omnictl-demo-") as tmp:
+        exports = Path(tmp) / "exports"
+        exports.mkdir()
+        db = open_db(building)
+        try:
+            tour = _build(db, manifest, company, Path(tmp), exports)
+        except BaseException:
+            db.close()
+            _remove_database(building)
+            raise
+        db.close()
+        if replacing:
+            _check_target(target)            # still a demo database: replace it
+        _remove_database(target)
+        os.replace(building, target)
+        _remove_database(building)
+        kept = _place_exports(exports, _exports_dir(target)) if keep_exports else None
+    tour.database = str(target)
+    tour.replaced = replacing
+    tour.exports_dir = str(kept) if kept else None
+    tour.try_next = _try_next(manifest, target, kept, tour)
+    return tour
+
+
+def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoTour:
+    with db.write():
+        for key, value in (("company.name", company["name"]), ("company.timezone", company["timezone"]),
+                           ("company.currency", company["currency"]),
+                           (MARKER_SETTING, clock.utc_now_iso())):
+            db.execute("INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                       "SET value = excluded.value", (key, value))
+    clock.set_zone(company["timezone"])
+    now = clock.now()
+    today = now.date()
+    with db.write():
+        db.execute("INSERT INTO setting (key, value) VALUES ('demo.today', ?)", (today.isoformat(),))
+
+    master_counts = {}
+    master_dir = tmp / "master"
+    master_dir.mkdir()
+    for item in manifest["master"]:
+        file = master_dir / Path(item["file"]).name
+        file.write_text(_read(item["file"]), encoding="utf-8")
+        result = import_master(db, item["kind"], file, actor=ACTOR)
+        if result.rejected:
+            raise InputFileError(f"sample data {item['file']}: {result.rejects[0].reason}")
+        master_counts[item["kind"]] = result.created + result.updated
+
+    channels = []
+    for group in manifest["imports"]:
+        paths = [render_file(spec, exports, now) for spec in group["files"]]
+        results = import_files(db, paths, channel=group["channel"], actor=ACTOR)
+        row = db.one("SELECT name, profile FROM channel WHERE code = ?", (group["channel"],))
+        channels.append(DemoChannel(
+            channel=group["channel"], name=row["name"], profile=row["profile"], files=[p.name for p in paths],
+            batches=[r.batch for r in results if r.batch is not None],
+            orders=sum(r.orders for r in results), lines=sum(r.lines for r in results),
+            rejected=sum(r.rejected for r in results), unmapped=sum(r.unmapped for r in results)))
+    return _tour(db, manifest, company, today, master_counts, channels)
+
+
+def _tour(db, manifest: dict, company: dict, today: date, master: dict, channels: list[DemoChannel]) -> DemoTour:
+    from omnictl.orders import get_order
+
+    day = lambda n: (today + timedelta(days=n)).isoformat()  # noqa: E731
+    open_clause = "fulfilment = 'open'"
+    due = {
+        "late": db.scalar(f"SELECT count(*) FROM sales_order WHERE {open_clause} AND promised_ship_by < ?", (day(0),)),
+        "today": db.scalar(f"SELECT count(*) FROM sales_order WHERE {open_clause} AND promised_ship_by = ?", (day(0),)),
+        "tomorrow": db.scalar(f"SELECT count(*) FROM sales_order WHERE {open_clause} AND promised_ship_by = ?",
+                              (day(1),)),
+        "in_3_days": db.scalar(f"SELECT count(*) FROM sales_order WHERE {open_clause} AND promised_ship_by = ?",
+                               (day(3),)),
+    }
+    highlights = []
+    for item in manifest["tour"]["highlights"]:
+        detail = get_order(db, item["order"], item["channel"])
+        highlights.append(DemoOrder(
+            why=item["why"], id=detail.id, channel=detail.channel, external_id=detail.external_id,
+            status=detail.status, ordered_at=detail.ordered_at, promised_ship_by=detail.promised_ship_by,
+            total_minor=detail.total_minor, currency=detail.currency, customer=detail.customer,
+            customer_name=detail.customer_name, lines=len(detail.lines)))
+    return DemoTour(
+        database="", replaced=False, company=company["name"], story=company["story"].strip(),
+        today=today.isoformat(), timezone=company["timezone"], currency=company["currency"], exports_dir=None,
+        master=master, channels=channels,
+        orders=db.scalar("SELECT count(*) FROM sales_order"), lines=db.scalar("SELECT count(*) FROM order_line"),
+        rejected=sum(c.rejected for c in channels),
+        unmapped=db.scalar("SELECT count(*) FROM order_line WHERE mapping = 'unmapped'"),
+        open_orders=db.scalar(f"SELECT count(*) FROM sales_order WHERE {open_clause}"),
+        due=due, highlights=highlights,
+        cross_channel_customer=_customer(db, manifest["tour"]["cross_channel_customer"]),
+        try_next=[])
+
+
+def _customer(db, code: str) -> DemoCustomer | None:
+    row = db.one("SELECT c.id, c.code, c.tier, p.name FROM customer c JOIN party p ON p.id = c.party_id "
+                 "WHERE c.code = ?", (code,))
+    if row is None:
+        return None
+    orders = db.query("SELECT channel, external_id FROM sales_order WHERE customer_id = ? "
+                      "ORDER BY ordered_on, id", (row["id"],))
+    return DemoCustomer(code=row["code"], name=row["name"], tier=row["tier"],
+                        channels=sorted({o["channel"] for o in orders}),
+                        orders=[f"{o['channel']} {o['external_id']}" for o in orders])
+
+
+def _try_next(manifest: dict, target: Path, exports: Path | None, tour: DemoTour) -> list[str]:
+    import shlex
+
+    base = "omnictl" if str(target) == DEFAULT_PATH else f"omnictl --db {shlex.quote(str(target))}"
+    tour_spec = manifest["tour"]
+    multi = tour_spec["highlights"][0]
+    commands = [
+        f"{base} orders list",
+        f"{base} orders list --from {tour.today} --status paid",
+        f"{base} orders show {shlex.quote(multi['order'])} --channel {multi['channel']}",
+    ]
+    if tour.cross_channel_customer:
+        commands.append(f"{base} orders list --customer {tour.cross_channel_customer.code}")
+    with_rejects = next((c for c in tour.channels if c.rejected), None)
+    commands.append(f"{base} imports list")
+    if with_rejects and with_rejects.batches:
+        commands.append(f"{base} imports show {with_rejects.batches[0]}")
+    commands.append(f"{base} skus unmapped")
+    channel, external, sku = tour_spec["map"]
+    commands.append(f"{base} skus map {channel} {shlex.quote(external)} {sku}")
+    commands.append(f"{base} channels list")
+    if exports is not None:
+        commands.append(f"{base} channels detect {shlex.quote(str(exports / tour_spec['detect']))}")
+        commands.append(f"{base} import {shlex.quote(str(exports / tour_spec['detect']))}"
+                        f" --channel {tour_spec['detect_channel']}")
+    return commands
