@@ -75,6 +75,7 @@ class DemoCustomer(BaseModel):
     tier: str | None
     channels: list[str]
     orders: list[str]          # "channel external_id"
+    note: str = ""
 
 
 class DemoTour(BaseModel):
@@ -117,7 +118,7 @@ def _read(relative: str) -> str:
     return node.read_text(encoding="utf-8")
 
 
-def resolve_token(match: re.Match, now: datetime, formats: dict[str, str]) -> datetime | date:
+def resolve_token(match: re.Match, now: datetime) -> datetime | date:
     """A token's value: a datetime in the company timezone, or a date."""
     offset = int(match["offset"] or 0)
     day = now.date() + timedelta(days=offset)
@@ -144,7 +145,7 @@ def _format(value: datetime | date, fmt_name: str | None, spec: dict, zone) -> s
 def render_text(text: str, spec: dict, now: datetime) -> str:
     """Replace every date token in a template's text with the file's own date format."""
     zone = _zone(spec)
-    return TOKEN.sub(lambda m: _format(resolve_token(m, now, {}), m["fmt"], spec, zone), text)
+    return TOKEN.sub(lambda m: _format(resolve_token(m, now), m["fmt"], spec, zone), text)
 
 
 def _zone(spec: dict):
@@ -190,7 +191,7 @@ def _write_xlsx(text: str, spec: dict, now: datetime, target: Path) -> None:
         for name, value in zip(header, values):
             whole = TOKEN.fullmatch(value)
             if whole and not whole["fmt"]:
-                moment = resolve_token(whole, now, {})
+                moment = resolve_token(whole, now)
                 if isinstance(moment, datetime):
                     moment = moment.astimezone(zone).replace(tzinfo=None)
                 cells.append(moment)
@@ -214,7 +215,7 @@ def _write_xlsx(text: str, spec: dict, now: datetime, target: Path) -> None:
 def is_demo_database(path: Path) -> bool:
     """True when `path` is an SQLite file whose settings mark it as built by the demo."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error:
         return False
     try:
@@ -304,17 +305,15 @@ def build_demo(path: str | os.PathLike | None = None, *, keep_exports: bool = Tr
 
 
 def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoTour:
-    with db.write():
-        for key, value in (("company.name", company["name"]), ("company.timezone", company["timezone"]),
-                           ("company.currency", company["currency"]),
-                           (MARKER_SETTING, clock.utc_now_iso())):
-            db.execute("INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
-                       "SET value = excluded.value", (key, value))
     clock.set_zone(company["timezone"])
     now = clock.now()
     today = now.date()
     with db.write():
-        db.execute("INSERT INTO setting (key, value) VALUES ('demo.today', ?)", (today.isoformat(),))
+        for key, value in (("company.name", company["name"]), ("company.timezone", company["timezone"]),
+                           ("company.currency", company["currency"]),
+                           (MARKER_SETTING, clock.utc_now_iso()), ("demo.today", today.isoformat())):
+            db.execute("INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                       "SET value = excluded.value", (key, value))
 
     master_counts = {}
     master_dir = tmp / "master"
@@ -370,11 +369,12 @@ def _tour(db, manifest: dict, company: dict, today: date, master: dict, channels
         unmapped=db.scalar("SELECT count(*) FROM order_line WHERE mapping = 'unmapped'"),
         open_orders=db.scalar(f"SELECT count(*) FROM sales_order WHERE {open_clause}"),
         due=due, highlights=highlights,
-        cross_channel_customer=_customer(db, manifest["tour"]["cross_channel_customer"]),
+        cross_channel_customer=_customer(db, manifest["tour"]["cross_channel_customer"],
+                                         manifest["tour"].get("cross_channel_note", "")),
         try_next=[])
 
 
-def _customer(db, code: str) -> DemoCustomer | None:
+def _customer(db, code: str, note: str = "") -> DemoCustomer | None:
     row = db.one("SELECT c.id, c.code, c.tier, p.name FROM customer c JOIN party p ON p.id = c.party_id "
                  "WHERE c.code = ?", (code,))
     if row is None:
@@ -383,18 +383,18 @@ def _customer(db, code: str) -> DemoCustomer | None:
                       "ORDER BY ordered_on, id", (row["id"],))
     return DemoCustomer(code=row["code"], name=row["name"], tier=row["tier"],
                         channels=sorted({o["channel"] for o in orders}),
-                        orders=[f"{o['channel']} {o['external_id']}" for o in orders])
+                        orders=[f"{o['channel']} {o['external_id']}" for o in orders], note=" ".join(note.split()))
 
 
 def _try_next(manifest: dict, target: Path, exports: Path | None, tour: DemoTour) -> list[str]:
     import shlex
 
-    base = "omnictl" if str(target) == DEFAULT_PATH else f"omnictl --db {shlex.quote(str(target))}"
+    base = f"omnictl --db {shlex.quote(str(target))}"    # always: other commands default to ./omnictl.db
     tour_spec = manifest["tour"]
     multi = tour_spec["highlights"][0]
     commands = [
         f"{base} orders list",
-        f"{base} orders list --from {tour.today} --status paid",
+        f"{base} orders list --status paid",
         f"{base} orders show {shlex.quote(multi['order'])} --channel {multi['channel']}",
     ]
     if tour.cross_channel_customer:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import getpass
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -89,7 +91,8 @@ def _plan(db: Database, table: Table, channel_code: str | None, profile_name: st
     if prof.refuse:
         raise InputFileError(f"{table.path}: {prof.refuse}")
     if prof.part_of and not getattr(table, "joined", False):
-        raise InputFileError(f"{table.path}: is a {prof.title}; import it together with its partner file "
+        partner = get_profile(prof.part_of)
+        raise InputFileError(f"{table.path}: is a {prof.title}; import it together with its {partner.title} "
                              f"in one command (omnictl import ORDERS_FILE DETAIL_FILE)")
     missing = prof.missing_required(table)
     if missing:
@@ -123,7 +126,7 @@ def _detected_profile(table: Table) -> Profile:
     hint = ""
     if closest:
         prof = get_profile(closest)
-        missing = [h for h in prof.detect if h not in set(table.header)]
+        missing = prof.missing_detect(table.header)
         hint = f"; closest is {closest}, which needs column(s) {', '.join(repr(m) for m in missing)}"
     raise InputFileError(f"{table.path}: no profile matches its header{hint} "
                          "(see `omnictl channels detect FILE`)")
@@ -147,6 +150,9 @@ def _import_one(db: Database, plan: _Plan, dry_run: bool, strict: bool, actor: s
                                     "edit it with `omnictl master import channels FILE`")
             writer = OrderWriter(db, plan, actor)
             writer.run(result, progress)
+            if result.rows_read == 0:
+                result.notes.append(f"{plan.table.name} has a header but no data rows; "
+                                    "the batch is recorded with nothing imported")
             if strict and result.rejected:
                 raise StrictRejects(f"{plan.table.path}: {result.rejected} row(s) rejected under --strict "
                                     f"(first: {writer.first_reject}); nothing was written")
@@ -190,6 +196,7 @@ class OrderWriter:
         self.new_events: list[tuple] = []
         self.rejects: list[tuple] = []
         self.pending: set[str] = set()
+        self.chunk: list[OrderRecord] = []
         self.count = _Counts()
         self.first_reject: str | None = None
         self.progress = None
@@ -205,13 +212,19 @@ class OrderWriter:
         mapper = Mapper(plan.profile, table, timezone=plan.channel.get("timezone") or plan.profile.timezone,
                         lead_time_days=plan.channel.get("lead_time_days") or 0,
                         default_currency=self.db.setting("company.currency"), company_zone=clock.zone())
-        for record in mapper.map_orders():
-            if isinstance(record, Reject):
-                self._reject(record)
-            else:
-                self.count.rows_read += len(record.row_nos)
-                self._write_order(record)
-        self._flush()
+        self.background = BackgroundWriter(self.db.conn)
+        try:
+            for record in mapper.map_orders():
+                if isinstance(record, Reject):
+                    self._reject(record)
+                else:
+                    self.count.rows_read += len(record.row_nos)
+                    self._write_order(record)
+            self._write_chunk()
+            self._flush()
+            self.background.wait()
+        finally:
+            self.background.close()
         c = self.count
         self.db.execute(
             "UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, orders_created = ?, "
@@ -231,16 +244,41 @@ class OrderWriter:
     # -- orders -----------------------------------------------------------------------------
 
     def _write_order(self, order: OrderRecord) -> None:
-        if order.external_id in self.pending:
-            self._flush()
-        existing = self.db.one("SELECT * FROM sales_order WHERE channel = ? AND external_id = ?",
-                               (self.channel, order.external_id))
-        if existing is None:
-            self._insert_order(order)
-        else:
-            self._update_order(existing, order)
-        if len(self.new_orders) >= FLUSH_EVERY:
-            self._flush()
+        self.chunk.append(order)
+        if len(self.chunk) >= FLUSH_EVERY:
+            self._write_chunk()
+
+    def _write_chunk(self) -> None:
+        """Look up a chunk's orders and buyers in a few statements, then write it."""
+        chunk, self.chunk = self.chunk, []
+        if not chunk:
+            return
+        self.background.wait()
+        existing = self._existing({order.external_id for order in chunk})
+        buyers = self.parties.resolve([(o.customer_name, o.customer_email, o.customer_phone, o.address)
+                                       for o in chunk if o.external_id not in existing])
+        buyer = iter(buyers)
+        for order in chunk:
+            if order.external_id in existing:
+                self._update_order(existing[order.external_id], order)
+                continue
+            customer_id, party_id = next(buyer)
+            if order.external_id in self.pending:          # again in this file: merge into it
+                self._flush()
+                self.background.wait()
+                self._update_order(self._existing({order.external_id})[order.external_id], order)
+            else:
+                self._insert_order(order, customer_id, party_id)
+        self._flush()
+
+    def _existing(self, external_ids: set[str]) -> dict:
+        found, ids = {}, list(external_ids)
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            for row in self.db.query(f"SELECT * FROM sales_order WHERE channel = ? AND external_id IN "
+                                     f"({', '.join('?' * len(part))})", [self.channel, *part]):
+                found[row["external_id"]] = row
+        return found
 
     def _line_values(self, line: LineRecord) -> tuple:
         sku, mapping = self.skus.resolve(line.external_sku)
@@ -248,11 +286,9 @@ class OrderWriter:
                 line.line_total_minor, line.payment, line.fulfilment, line.status, line.raw_status,
                 line.shipped_at)
 
-    def _insert_order(self, order: OrderRecord) -> None:
+    def _insert_order(self, order: OrderRecord, customer_id: int | None, party_id: int | None) -> None:
         order_id = self.next_order_id
         self.next_order_id += 1
-        customer_id, party_id = self.parties.find_or_add(order.customer_name, order.customer_email,
-                                                         order.customer_phone, order.address)
         self.new_orders.append((order_id, self.channel, order.external_id,
                                 *[getattr(order, name) for name in ORDER_COLUMNS],
                                 customer_id, party_id, self.batch, self.batch, order.first_row))
@@ -323,25 +359,66 @@ class OrderWriter:
         return True
 
     def _flush(self) -> None:
-        conn = self.db.conn
-        if self.new_orders:
-            conn.executemany(_insert_sql("sales_order", ("id", "channel", "external_id", *ORDER_COLUMNS,
-                                                         "customer_id", "party_id", "first_batch_id",
-                                                         "last_batch_id", "source_row")), self.new_orders)
-        if self.new_lines:
-            conn.executemany(_insert_sql("order_line", ("id", "order_id", "line_key", *LINE_COLUMNS,
-                                                        "first_batch_id", "last_batch_id", "source_row")),
-                             self.new_lines)
-        if self.new_events:
-            conn.executemany(_insert_sql("order_event", ("order_id", "line_id", "batch_id", "at", "field",
-                                                         "old", "new")), self.new_events)
-        if self.rejects:
-            conn.executemany(_insert_sql("import_reject", ("batch_id", "row_no", "field", "reason", "raw")),
-                             self.rejects)
+        """Hand the queued rows to the background writer (parties first: orders refer to them)."""
+        statements = self.parties.take()
+        for table, columns, rows in (
+                ("sales_order", ("id", "channel", "external_id", *ORDER_COLUMNS, "customer_id", "party_id",
+                                 "first_batch_id", "last_batch_id", "source_row"), self.new_orders),
+                ("order_line", ("id", "order_id", "line_key", *LINE_COLUMNS, "first_batch_id",
+                                "last_batch_id", "source_row"), self.new_lines),
+                ("order_event", ("order_id", "line_id", "batch_id", "at", "field", "old", "new"), self.new_events),
+                ("import_reject", ("batch_id", "row_no", "field", "reason", "raw"), self.rejects)):
+            if rows:
+                statements.append((_insert_sql(table, columns), rows))
+        if statements:
+            self.background.submit(statements)
         if self.progress and self.new_orders:
             self.progress(self.count.rows_read)
-        for pending in (self.new_orders, self.new_lines, self.new_events, self.rejects, self.pending):
-            pending.clear()
+        self.new_orders, self.new_lines, self.new_events, self.rejects = [], [], [], []
+        self.pending.clear()
+
+
+class BackgroundWriter:
+    """Runs batches of executemany on a worker thread, in order, on the same connection.
+
+    sqlite3 releases the GIL while SQLite steps through rows and indexes, so writing chunk N
+    overlaps with mapping chunk N+1. Call `wait()` before any statement that must see them.
+    """
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.jobs: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="omnictl-writer", daemon=True)
+        self.thread.start()
+
+    def submit(self, statements: list[tuple[str, list]]) -> None:
+        self._raise()
+        self.jobs.put(statements)
+
+    def wait(self) -> None:
+        self.jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def _work(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            try:
+                if self.error is None:
+                    for sql, rows in job:
+                        self.conn.executemany(sql, rows)
+            except BaseException as err:  # handed to the main thread at its next wait()
+                self.error = err
+            finally:
+                self.jobs.task_done()
+        self.jobs.task_done()
 
 
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:

@@ -237,5 +237,9 @@ def cell_text(value) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        if hasattr(value, "hour") and hasattr(value, "date"):          # a datetime
+            if not (value.hour or value.minute or value.second or value.microsecond):
+                return value.date().isoformat()      # a date cell (Excel keeps dates as midnight)
+            return value.isoformat(sep=" ")
+        return value.isoformat()                     # a date, or a time of day
     return str(value)

@@ -59,12 +59,11 @@ def detect_file(db: Database, path: str) -> DetectResult:
     """Which profile matches a file, why, and its first orders as they would be imported."""
     table = open_table(path)
     found = detect(table)
-    present = set(table.header)
     candidates = []
     for name, score, matched in found.candidates[:5]:
         profile = get_profile(name)
         candidates.append({"profile": name, "matched": matched, "columns_mapped": score,
-                           "missing_detect_columns": [h for h in profile.detect if h not in present]})
+                           "missing_detect_columns": profile.missing_detect(table.header)})
     if found.profile is None:
         return DetectResult(file=str(path), encoding=table.encoding, delimiter=table.delimiter,
                             columns=len(table.header), profile=None, reason="no profile has all its "

@@ -173,6 +173,9 @@ class Mapper:
         order_ix = self.index.get("order_id", [0])
         for row_no, values in self.table.data_rows():
             problem = self._row_shape_problem(values)
+            if (problem and len(values) < self.width and sum(1 for v in values if v.strip()) <= FOOTER_MAX_CELLS
+                    and not any(ix < len(values) and values[ix].strip() for ix in order_ix)):
+                continue                          # a short footer line ("3 record(s) downloaded")
             order_id = "" if problem else _first_text(values, order_ix)
             if not problem and not order_id:
                 if sum(1 for v in values if v.strip()) <= FOOTER_MAX_CELLS:
@@ -209,7 +212,10 @@ class Mapper:
             return
         seen: dict[tuple, int] = {}
         occurrences: dict[str, int] = {}
+        summary = self._summary_rows(rows)
         for row_no, values in rows if self.profile.has_lines else ():   # lines = false: order-only file
+            if row_no in summary:
+                continue                          # the order's own row (eBay): order fields only
             if len(rows) > 1:
                 key = tuple(values)
                 if key in seen:
@@ -225,6 +231,16 @@ class Mapper:
             return
         self._summarise(order, states)
         yield order
+
+    ITEM_FIELDS = ("line_id", "sku", "listing_id", "product_name")
+
+    def _summary_rows(self, rows) -> set[int]:
+        """With `summary_rows`, rows of a multi-row order that name no item (while another does)."""
+        if not self.profile.summary_rows or len(rows) < 2:
+            return set()
+        item_ix = [self.index[f] for f in self.ITEM_FIELDS if f in self.index]
+        bare = {row_no for row_no, values in rows if not any(_first_text(values, ix) for ix in item_ix)}
+        return bare if len(bare) < len(rows) else set()
 
     def _order_fields(self, rows) -> tuple[dict[str, str], dict[str, int]]:
         """Order-level texts: the first row's, each gap filled from the first later row that has it."""
@@ -361,6 +377,9 @@ class Mapper:
             if total is None and unit is not None:
                 total = round(unit * quantity)
         payment, fulfilment, raw = self._line_states(states, row_no, get)
+        if quantity < 0 and self.profile.negative_quantity:      # a return at the till (POS)
+            p, f = self.profile.negative_quantity
+            payment, fulfilment = p or payment, f or fulfilment
         shipped = None
         shipped_text = get("line_shipped_at", "")
         if shipped_text:

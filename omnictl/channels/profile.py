@@ -64,6 +64,8 @@ class Profile:
     join_on: str | None = None              # the header both files share, e.g. 订单编号
     part_of: str | None = None              # this file is the partner of another profile
     defaults: dict[str, str] = field(default_factory=dict)   # payment / fulfilment when the file says nothing
+    summary_rows: bool = False              # a row of a multi-row order with no item is not a line (eBay)
+    negative_quantity: tuple[str | None, str | None] | None = None   # states of a line with qty < 0 (POS returns)
     notes: str = ""
 
     def missing_required(self, table: Table) -> list[str]:
@@ -72,8 +74,12 @@ class Profile:
         return [f for f in self.required if not any(a in present for a in self.columns.get(f, []))]
 
     def matches(self, header: list[str]) -> bool:
+        return not self.missing_detect(header)
+
+    def missing_detect(self, header: list[str]) -> list[str]:
+        """Detect entries not in the header; an entry `a|b` is met by either name."""
         present = set(header)
-        return all(name in present for name in self.detect)
+        return [entry for entry in self.detect if not any(a in present for a in entry.split("|"))]
 
     def score(self, header: list[str]) -> int:
         present = set(header)
@@ -121,7 +127,8 @@ def load_profile(text: str, source: str) -> Profile:
         name=name,
         title=data.get("title", name),
         source=source,
-        detect=[normalise_header(h) for h in data.get("detect", [])],
+        detect=["|".join(normalise_header(a) for a in ([h] if isinstance(h, str) else h))
+                for h in data.get("detect", [])],
         columns=columns,
         required=data.get("required", ["order_id"]),
         vocab=vocab,
@@ -140,6 +147,9 @@ def load_profile(text: str, source: str) -> Profile:
         join_on=normalise_header(join["on"]) if join.get("on") else None,
         part_of=data.get("part_of"),
         defaults=data.get("defaults", {}),
+        summary_rows=data.get("summary_rows", False),
+        negative_quantity=(_parse_vocab(name, "negative_quantity", {"-": data["negative_quantity"]})["-"]
+                           if "negative_quantity" in data else None),
         notes=data.get("notes", ""),
     )
 

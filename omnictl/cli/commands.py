@@ -207,3 +207,22 @@ def orders_show(order: str = typer.Argument(..., help="Order number (with or wit
 
     detail = get_order(db(), order, channel)
     R.dump_json(detail) if as_json else R.show_order(detail)
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+@app.command("demo")
+def demo_cmd(
+    exports: bool = typer.Option(True, "--exports/--no-exports",
+                                 help="Keep the rendered channel exports in a folder beside the database."),
+    as_json: bool = JSON,
+):
+    """Build a demo database (at --db, else ./omnictl-demo.db) from the bundled sample company, then tour it.
+
+    A previous demo database is replaced; any other database at that path is refused.
+    """
+    from omnictl.cli.main import state
+    from omnictl.demo import build_demo
+
+    tour = build_demo(state.db_path, keep_exports=exports)
+    R.dump_json(tour) if as_json else R.show_demo_tour(tour)

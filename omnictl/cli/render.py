@@ -208,3 +208,43 @@ def show_order(o) -> None:
     show(table("History", ["at", "batch", "line", "change"],
                [(e.at, e.batch, e.line_key, e.field if e.field in ("created", "line created") and e.old is None
                  and e.field == "created" else f"{e.field}: {e.old} → {e.new}") for e in o.history]))
+
+
+def show_demo_tour(tour) -> None:
+    """`omnictl demo`: what was built, what came from which channel, where to look next."""
+    from rich.markup import escape
+
+    say = lambda text="": out.print(text, highlight=False)  # noqa: E731
+    verb = "rebuilt" if tour.replaced else "built"
+    say(f"[bold]{escape(tour.company)}[/bold]: demo database {verb} at {escape(tour.database)}, "
+        f"today being {tour.today} ({tour.timezone})")
+    say()
+    say(escape(" ".join(tour.story.split())))
+    say()
+    say("Master data: " + ", ".join(f"{count} {kind}" for kind, count in tour.master.items()))
+    rows = [(c.channel, c.profile, c.orders, c.lines, c.rejected, c.unmapped) for c in tour.channels]
+    rows.append(("total", "", tour.orders, tour.lines, tour.rejected, tour.unmapped))
+    show(table("Imported from each channel's export", ["channel", "profile", "orders", "lines", "rejected",
+                                                       "unmapped"], rows,
+               justify_right={"orders", "lines", "rejected", "unmapped"}))
+    due = tour.due
+    say(f"{tour.open_orders} orders are open: [bold red]{due['late']} late[/bold red], "
+        f"[bold]{due['today']} due today[/bold], {due['tomorrow']} due tomorrow, {due['in_3_days']} due in 3 days")
+    say()
+    say("[bold]Worth a look[/bold]")
+    for o in tour.highlights:
+        say(f"  [bold]{escape(o.channel)} {escape(o.external_id)}[/bold]: {escape(o.why)}")
+        say(f"    {o.status}, {o.lines} line(s), {money(o.total_minor, o.currency)}, ship by "
+            f"{o.promised_ship_by}, customer {escape(o.customer_name or o.customer or '-')}")
+    customer = tour.cross_channel_customer
+    if customer:
+        say(f"  [bold]customer {escape(customer.code)}[/bold] {escape(customer.name or '')} (tier {customer.tier}): "
+            f"{len(customer.orders)} orders on {', '.join(customer.channels)}")
+        if customer.note:
+            say(f"    {escape(customer.note)}")
+    say()
+    if tour.exports_dir:
+        say(f"The exports it imported are kept in {escape(tour.exports_dir)}")
+    say("[bold]Try next[/bold]")
+    for command in tour.try_next:
+        out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)   # never wrapped: copyable
