@@ -11,6 +11,7 @@ import getpass
 import os
 import queue
 import threading
+from operator import attrgetter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -19,6 +20,7 @@ from omnictl import clock
 from omnictl.channels.mapping import LineRecord, Mapper, OrderRecord, Reject
 from omnictl.channels.profile import Profile, detect, get_profile, require_match
 from omnictl.channels.joined import pair_files
+from omnictl.channels.pipeline import mapped
 from omnictl.db import Database
 from omnictl.errors import InputFileError, NotFound, StrictRejects, UsageError
 from omnictl.models import ImportResult
@@ -36,6 +38,7 @@ LINE_COLUMNS = (
     "line_total_minor", "payment", "fulfilment", "status", "raw_status", "shipped_at",
 )
 FLUSH_EVERY = 2000
+_order_columns = attrgetter(*ORDER_COLUMNS)
 
 
 def actor_name(explicit: str | None = None) -> str:
@@ -214,7 +217,7 @@ class OrderWriter:
                         default_currency=self.db.setting("company.currency"), company_zone=clock.zone())
         self.background = BackgroundWriter(self.db.conn)
         try:
-            for record in mapper.map_orders():
+            for record in mapped(mapper, _size(table)):
                 if isinstance(record, Reject):
                     self._reject(record)
                 else:
@@ -289,8 +292,7 @@ class OrderWriter:
     def _insert_order(self, order: OrderRecord, customer_id: int | None, party_id: int | None) -> None:
         order_id = self.next_order_id
         self.next_order_id += 1
-        self.new_orders.append((order_id, self.channel, order.external_id,
-                                *[getattr(order, name) for name in ORDER_COLUMNS],
+        self.new_orders.append((order_id, self.channel, order.external_id, *_order_columns(order),
                                 customer_id, party_id, self.batch, self.batch, order.first_row))
         self.new_events.append((order_id, None, self.batch, self.now, "created", None, order.status))
         self.pending.add(order.external_id)
@@ -338,7 +340,7 @@ class OrderWriter:
             elif row["last_batch_id"] == self.batch:
                 self._reject(Reject(line.row_no, f"row {line.row_no} repeats order {order.external_id} line "
                                     f"{line.line_key} already read from row {row['source_row']}",
-                                    self.plan.table.raw_text(line.values), "order_id"))
+                                    _raw_row(self.plan.table, line), "order_id"))
                 self.count.rows_read -= 1     # the row was counted with its order already
             else:
                 changed |= self._update_line(order_id, row, line)
@@ -419,6 +421,21 @@ class BackgroundWriter:
             finally:
                 self.jobs.task_done()
         self.jobs.task_done()
+
+
+def _size(table) -> int:
+    try:
+        return Path(table.path).stat().st_size
+    except OSError:
+        return 0
+
+
+def _raw_row(table, line: LineRecord) -> str:
+    """A line's source row as text; read again from the file when the record did not keep it."""
+    values = line.values
+    if values is None:
+        values = next((v for row_no, v in table.data_rows() if row_no == line.row_no), [])
+    return table.raw_text(values)
 
 
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:

@@ -69,7 +69,7 @@ class Table:
     def data_rows(self) -> Iterator[tuple[int, list[str]]]:
         """Rows that hold data: blank rows are skipped."""
         for row_no, values in self.rows():
-            if any(v.strip() for v in values):
+            if any(values) and (values[0].strip() or any(v.strip() for v in values)):
                 yield row_no, values
 
 

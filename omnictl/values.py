@@ -21,6 +21,7 @@ MINOR_DIGITS = {
 SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "元": "CNY", "₹": "INR",
            "R$": "BRL", "zł": "PLN", "₩": "KRW", "₫": "VND"}
 _MONEY_NOISE = re.compile(r"[^\d,.\-]")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 EXCEL_NUMBER_ID = re.compile(r"^-?\d+(?:[.,]\d+)?[eE]\+?\d+$")
 
 
@@ -30,6 +31,8 @@ def minor_digits(currency: str | None) -> int:
 
 def parse_decimal(text: str, decimal_comma: bool | None = None) -> Decimal:
     """`1,149.00`, `($33.62)`, `-$12.00`, `15,00€`, `1.234,56`, `3.0` → Decimal."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        return Decimal(text)
     raw = text
     negative = False
     text = text.strip().replace("\u00a0", "").replace(" ", "").replace("\t", "")
@@ -82,6 +85,8 @@ def to_minor(amount: Decimal, currency: str | None) -> int:
 
 def parse_quantity(text: str) -> float | int:
     """`1`, `1.0`, `-1.0`, `3\t` → a number; whole numbers come back as int."""
+    if text.isdigit():
+        return int(text)
     value = parse_decimal(text)
     return int(value) if value == value.to_integral_value() else float(value)
 
@@ -112,23 +117,28 @@ class DateParser:
     """
 
     def __init__(self, formats: list[str], tz: str, months: dict[str, int] | None = None,
-                 pattern: str | None = None):
+                 pattern: str | None = None, company_zone=None):
         self.formats = formats
+        self.company_zone = company_zone
         self.tz = zone(tz)
         self.months = {k.casefold(): v for k, v in (months or {}).items()}
         self.pattern = re.compile(pattern) if pattern else None
         self._cache: dict[str, tuple[str | None, str]] = {}
 
     def __call__(self, text: str, tz_name: str | None = None) -> tuple[str | None, str]:
+        return self.full(text, tz_name)[:2]
+
+    def full(self, text: str, tz_name: str | None = None) -> tuple[str | None, str, str]:
+        """(utc_iso or None, local date, date in the company zone) — one parse, cached."""
         key = text if tz_name is None else f"{text}\x00{tz_name}"
         hit = self._cache.get(key)
         if hit is None:
-            if len(self._cache) > 200_000:
+            if len(self._cache) > 20_000:
                 self._cache.clear()
             hit = self._cache[key] = self._parse(text, zone(tz_name) if tz_name else self.tz)
         return hit
 
-    def _parse(self, text: str, tz: ZoneInfo) -> tuple[str | None, str]:
+    def _parse(self, text: str, tz: ZoneInfo) -> tuple[str | None, str, str]:
         value = self._by_pattern(text) if self.pattern else None
         if value is None:
             value = _iso(text) or self._by_formats(text)
@@ -136,8 +146,10 @@ class DateParser:
             if value.tzinfo is None:
                 value = value.replace(tzinfo=tz)
             utc = value.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
-            return utc.isoformat() + "Z", value.date().isoformat()
-        return None, value.isoformat()
+            company = value.astimezone(self.company_zone).date().isoformat() if self.company_zone else None
+            return utc.isoformat() + "Z", value.date().isoformat(), company
+        day = value.isoformat()
+        return None, day, day
 
     def _by_formats(self, text: str) -> datetime | date:
         for fmt in self.formats:
@@ -188,11 +200,13 @@ def _has_time(fmt: str) -> bool:
     return any(token in fmt for token in ("%H", "%I", "%M", "%S"))
 
 
+@lru_cache(maxsize=65536)
 def email_key(text: str | None) -> str | None:
     text = (text or "").strip().lower()
     return text if "@" in text and "redacted" != text else None
 
 
+@lru_cache(maxsize=65536)
 def phone_key(text: str | None) -> str | None:
     """Digits of the national number: spaces, dashes and a country code do not matter."""
     digits = re.sub(r"\D", "", text or "")

@@ -7,9 +7,9 @@ Plain slotted dataclasses on the hot path: no pydantic per row (PERFORMANCE-NOTE
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Callable, Iterator
 
 from omnictl import values as V
@@ -73,6 +73,25 @@ class OrderRecord:
     lines: list[LineRecord] = field(default_factory=list)
 
 
+_ORDER_VALUES = attrgetter(*[f.name for f in fields(OrderRecord) if f.name != "lines"])
+_LINE_VALUES = attrgetter(*[f.name for f in fields(LineRecord) if f.name != "values"])
+_REJECT_VALUES = attrgetter(*[f.name for f in fields(Reject)])
+
+
+def to_plain(record: OrderRecord | Reject) -> tuple:
+    """A record as nested plain tuples: cheap to pickle across a process boundary."""
+    if isinstance(record, Reject):
+        return (_REJECT_VALUES(record),)
+    return _ORDER_VALUES(record), [_LINE_VALUES(line) for line in record.lines]
+
+
+def from_plain(plain: tuple) -> OrderRecord | Reject:
+    if len(plain) == 1:
+        return Reject(*plain[0])
+    values, lines = plain
+    return OrderRecord(*values, lines=[LineRecord(*line, None) for line in lines])
+
+
 class RowFault(ValueError):
     """A value that cannot be read: carries the row, the header and the reason."""
 
@@ -117,7 +136,13 @@ class Mapper:
         self.company_zone = company_zone
         self.index = self._bind(table.header)
         self.headers = {f: table.raw_header[ix[0]].strip() for f, ix in self.index.items()}
-        self.dates = V.DateParser(profile.datetime_formats, timezone, profile.months, profile.date_pattern)
+        self.dates = V.DateParser(profile.datetime_formats, timezone, profile.months, profile.date_pattern,
+                                  company_zone)
+        self.order_status_fields = [f for f in ("order_status", "payment_status", "fulfilment_status",
+                                                "refund_status") if f in self.index]
+        self.line_status_fields = [f for f in ("line_status", "line_refund_status") if f in self.index]
+        self.line_charges = [(line_field, attribute) for line_field, order_field, attribute in self.LINE_CHARGES
+                             if line_field in self.index and order_field not in self.index]
         self.order_values = _extractor([f for f in self.index if f in ORDER_FIELDS], self.index)
         self.line_values = _extractor([f for f in self.index if f in LINE_FIELDS], self.index)
         self._states_seen: dict[tuple[str, str], tuple[str | None, str | None]] = {}
@@ -160,11 +185,6 @@ class Mapper:
         except ValueError as err:
             raise self._fault(row_no, field_name, str(err)) from None
 
-    def _company_date(self, utc_iso: str | None, local_date: str) -> str:
-        if utc_iso is None:
-            return local_date
-        return _utc_to_zone_date(utc_iso, self.company_zone)
-
     # -- rows to orders -------------------------------------------------------------------
 
     def map_orders(self) -> Iterator[OrderRecord | Reject]:
@@ -173,9 +193,8 @@ class Mapper:
         order_ix = self.index.get("order_id", [0])
         for row_no, values in self.table.data_rows():
             problem = self._row_shape_problem(values)
-            if (problem and len(values) < self.width and sum(1 for v in values if v.strip()) <= FOOTER_MAX_CELLS
-                    and not any(ix < len(values) and values[ix].strip() for ix in order_ix)):
-                continue                          # a short footer line ("3 record(s) downloaded")
+            if problem and len(values) <= FOOTER_MAX_CELLS < self.width:
+                continue                          # a footer line of one or two fields ("3 record(s) downloaded")
             order_id = "" if problem else _first_text(values, order_ix)
             if not problem and not order_id:
                 if sum(1 for v in values if v.strip()) <= FOOTER_MAX_CELLS:
@@ -250,10 +269,10 @@ class Mapper:
         for row_no, values in rows[1:]:
             if not missing:
                 break
-            more = self.order_values(values)
             for name in missing:
-                if more[name]:
-                    fields[name], field_rows[name] = more[name], row_no
+                text = _first_text(values, self.index[name])
+                if text:
+                    fields[name], field_rows[name] = text, row_no
             missing = [f for f in missing if not fields[f]]
         return fields, field_rows
 
@@ -266,8 +285,10 @@ class Mapper:
             raise self._fault(first, "ordered_at", "the order date is empty")
         time_text, tz_text = get("ordered_time", ""), get("ordered_tz", "")
         full = f"{ordered_raw} {time_text}" if time_text else ordered_raw
-        ordered_at, local_day = self._date(full, at("ordered_at"), "ordered_at", tz_text or None)
-        ordered_on = self._company_date(ordered_at, local_day)
+        try:
+            ordered_at, _local_day, ordered_on = self.dates.full(full, tz_text or None)
+        except ValueError as err:
+            raise self._fault(at("ordered_at"), "ordered_at", str(err)) from None
         currency = self._currency(rows, get)
         money = {name: self._money(get(name, ""), at(name), name, currency)
                  for name in ("subtotal", "shipping", "tax", "discount", "order_total", "refunded")}
@@ -323,7 +344,7 @@ class Mapper:
         """Order-level payment and fulfilment, and the raw words they came from."""
         payment = fulfilment = None
         raw_words = []
-        for name in ("order_status", "payment_status", "fulfilment_status", "refund_status"):
+        for name in self.order_status_fields:
             text = get(name, "")
             if text:
                 raw_words.append(text)
@@ -389,7 +410,8 @@ class Mapper:
                 fulfilment = "shipped"
         if shipped is None and fulfilment in ("shipped", "delivered"):
             shipped = states["shipped_at"]
-        self._add_line_charges(order, get, row_no, currency)
+        if self.line_charges:
+            self._add_line_charges(order, get, row_no, currency)
         return LineRecord(row_no, key, sku or listing or None, product or None, quantity, unit, total,
                           payment, fulfilment, overall_status(payment, fulfilment), raw, shipped, values)
 
@@ -400,19 +422,18 @@ class Mapper:
                     ("line_shipping_discount", "discount", "discount_minor"))
 
     def _add_line_charges(self, order: OrderRecord, get, row_no: int, currency: str | None) -> None:
-        for line_field, order_field, attribute in self.LINE_CHARGES:
-            if line_field in self.index and order_field not in self.index:
-                amount = self._money(get(line_field, ""), row_no, line_field, currency)
-                if amount is not None:
-                    if attribute == "discount_minor":
-                        amount = abs(amount)          # a discount reduces, however the file signs it
-                    setattr(order, attribute, (getattr(order, attribute) or 0) + amount)
+        for line_field, attribute in self.line_charges:
+            amount = self._money(get(line_field, ""), row_no, line_field, currency)
+            if amount is not None:
+                if attribute == "discount_minor":
+                    amount = abs(amount)          # a discount reduces, however the file signs it
+                setattr(order, attribute, (getattr(order, attribute) or 0) + amount)
 
     def _line_states(self, states: dict, row_no: int, get) -> tuple[str, str, str | None]:
         payment, fulfilment = states["payment"], states["fulfilment"]
         raw = [states["raw"]] if states["raw"] else []
         if fulfilment != "cancelled":
-            for name in ("line_status", "line_refund_status"):
+            for name in self.line_status_fields:
                 text = get(name, "")
                 if text:
                     raw.append(text)
@@ -444,6 +465,9 @@ class Mapper:
                 if line.payment == "paid":
                     line.payment = payment
                     line.status = overall_status(line.payment, line.fulfilment)
+        if payment == "paid" and any(line.payment in ("refunded", "partly_refunded") for line in order.lines):
+            whole = all(line.payment == "refunded" for line in order.lines)   # refunds given per line (Douyin)
+            payment = "refunded" if whole else "partly_refunded"
         order.payment, order.fulfilment = payment, fulfilment
         order.status = overall_status(payment, fulfilment)
         order.raw_status = states["raw"]
@@ -475,9 +499,6 @@ def _first_text(values: list[str], indexes) -> str:
             return text
     return ""
 
-
-def _utc_to_zone_date(utc_iso: str, zone) -> str:
-    return datetime.fromisoformat(utc_iso[:-1] + "+00:00").astimezone(zone).date().isoformat()
 
 
 def _apply_refund(payment: str, refunded: int | None, total: int | None) -> str:
