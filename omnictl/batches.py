@@ -56,6 +56,7 @@ def undo_batch(db: Database, batch_id: int, actor: str) -> UndoResult:
         lines_removed = _restore_changed(db, batch_id)
         db.execute("DELETE FROM order_event WHERE batch_id = ?", (batch_id,))
         for order_id in created:
+            db.execute("DELETE FROM order_event WHERE order_id = ?", (order_id,))
             lines_removed += db.execute("DELETE FROM order_line WHERE order_id = ?", (order_id,)).rowcount
         db.conn.executemany("DELETE FROM sales_order WHERE id = ?", [(i,) for i in created])
         restored = db.execute(

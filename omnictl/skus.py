@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from omnictl import clock
 from omnictl.db import Database
 from omnictl.errors import NotFound
 from omnictl.models import MapResult, UnmappedSku
+from omnictl.skumap import SkuResolver
 
 
 def unmapped(db: Database, channel: str | None = None) -> list[UnmappedSku]:
@@ -36,20 +38,22 @@ def map_sku(db: Database, channel: str, external_sku: str, sku: str, factor: flo
 
 
 def remap_lines(db: Database, channel: str, external_sku: str | None = None) -> int:
-    """Re-resolve a channel's unmapped lines (all, or one external SKU) against aliases and SKUs."""
-    from omnictl.skumap import SkuResolver
+    """Re-resolve a channel's unmapped lines (all, or one external SKU); each change is in the history."""
 
     resolver = SkuResolver(db, channel)
-    sql = ("SELECT l.id, l.external_sku FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+    sql = ("SELECT l.id, l.order_id, l.external_sku FROM order_line l JOIN sales_order o ON o.id = l.order_id "
            "WHERE l.mapping = 'unmapped' AND o.channel = ?")
     params = [channel]
     if external_sku is not None:
         sql += " AND l.external_sku = ?"
         params.append(external_sku)
-    updates = []
+    updates, events, now = [], [], clock.utc_now_iso()
     for row in db.query(sql, params):
         sku, mapping = resolver.resolve(row["external_sku"])
         if mapping != "unmapped":
             updates.append((sku, mapping, row["id"]))
+            events.append((row["order_id"], row["id"], now, "mapping", "unmapped", f"{mapping} {sku or ''}".strip()))
     db.conn.executemany("UPDATE order_line SET sku = ?, mapping = ? WHERE id = ?", updates)
+    db.conn.executemany("INSERT INTO order_event (order_id, line_id, batch_id, at, field, old, new) "
+                        "VALUES (?, ?, NULL, ?, ?, ?, ?)", events)
     return len(updates)

@@ -1,0 +1,129 @@
+"""Orders over time: newer exports update with history, undo, mapping, filters, customers."""
+
+import pytest
+
+from omnictl.batches import get_batch, undo_batch
+from omnictl.errors import Blocked, UsageError
+from omnictl.importer import import_files
+from omnictl.master import import_master
+from omnictl.orders import get_order, list_orders
+from omnictl.skus import map_sku, unmapped
+
+from conftest import OWN_FIXTURES
+
+SHOPIFY = OWN_FIXTURES / "shopify" / "orders_export_small.csv"
+
+
+def newer_export(tmp_path, name="orders_export_1.csv"):
+    """The same orders a day later: #2001's pending line shipped, #2003 fully refunded."""
+    text = SHOPIFY.read_text(encoding="utf-8")
+    text = text.replace("Bulb E27 Warm,50.00,,BULB-E27,true,true,pending", "Bulb E27 Warm,50.00,,BULB-E27,true,true,fulfilled")
+    text = text.replace("partially_refunded", "refunded").replace(",20.00,", ",104.00,")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def master(db, tmp_path, kind, text):
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(text, encoding="utf-8")
+    result = import_master(db, kind, path)
+    assert result.rejected == 0, result.rejects
+    return result
+
+
+def test_newer_export_updates_orders_and_records_history(db, tmp_path):
+    import_files(db, [SHOPIFY])
+    assert get_order(db, "2001").status == "paid"            # one line still open
+    [update] = import_files(db, [newer_export(tmp_path)])
+    assert (update.orders_created, update.orders_updated, update.lines) == (0, 2, 2)
+    order = get_order(db, "#2001")
+    assert order.status == "shipped"
+    changes = [(e.field, e.old, e.new) for e in order.history if e.batch == update.batch]
+    assert ("fulfilment", "open", "shipped") in changes and ("status", "paid", "shipped") in changes
+    refunded = get_order(db, "2003")
+    assert refunded.payment == "refunded" and refunded.refunded_minor == 10400
+
+
+def test_undo_restores_the_previous_state_and_a_later_batch_blocks(db, tmp_path):
+    [first] = import_files(db, [SHOPIFY])
+    [second] = import_files(db, [newer_export(tmp_path)])
+    with pytest.raises(Blocked, match=f"later batch {second.batch}"):
+        undo_batch(db, first.batch, "tester")
+    result = undo_batch(db, second.batch, "tester")
+    assert (result.orders_removed, result.orders_restored) == (0, 2)
+    assert get_order(db, "2001").status == "paid" and get_order(db, "2003").payment == "partly_refunded"
+    assert get_batch(db, second.batch).undone_by == "tester"
+    # the same newer file can be imported again once its batch is undone
+    [again] = import_files(db, [newer_export(tmp_path)])
+    assert again.already_imported_as is None and again.orders_updated == 2
+    undo_batch(db, again.batch, "tester")
+    undo_batch(db, first.batch, "tester")
+    assert db.scalar("SELECT count(*) FROM sales_order") == 0
+    assert db.scalar("SELECT count(*) FROM order_line") == 0
+
+
+def test_unmapped_lines_then_mapping_resolves_them_with_history(db, tmp_path):
+    import_files(db, [SHOPIFY])
+    assert {u.external_sku for u in unmapped(db)} == {"LAMP-TR-BLK", "SHADE-LIN", "BULB-E27", "LAMP-DK-OAK"}
+    master(db, tmp_path, "skus", "sku,name,kind\nLAMP-TRAIL-BLK,Trail lamp black,finished\n"
+                                 "BULB-E27,Bulb E27,component\n")
+    # a master SKU with the channel's code maps by itself once it exists
+    assert {u.external_sku for u in unmapped(db)} == {"LAMP-TR-BLK", "SHADE-LIN", "LAMP-DK-OAK"}
+    result = map_sku(db, "shopify", "LAMP-TR-BLK", "LAMP-TRAIL-BLK")
+    assert result.lines_mapped == 2                          # #2001 and #2002
+    line = next(l for l in get_order(db, "2002").lines if l.external_sku == "LAMP-TR-BLK")
+    assert (line.sku, line.mapping) == ("LAMP-TRAIL-BLK", "alias")
+    history = get_order(db, "2002").history
+    assert any(e.field == "mapping" and e.new == "alias LAMP-TRAIL-BLK" for e in history)
+
+
+def test_kit_alias_from_master_data(db, tmp_path):
+    import_files(db, [SHOPIFY])
+    master(db, tmp_path, "skus", "sku,name,kind\nOAK-BASE,Oak base,component\nSHADE-OAK,Shade,component\n")
+    master(db, tmp_path, "aliases", "channel,external_sku,sku,factor\nshopify,LAMP-DK-OAK,OAK-BASE,1\n"
+                                    "shopify,LAMP-DK-OAK,SHADE-OAK,1\n")
+    line = get_order(db, "2003").lines[0]
+    assert (line.sku, line.mapping) == (None, "kit")
+
+
+def test_list_filters(db, tmp_path):
+    import_files(db, [SHOPIFY])
+    assert [o.external_id for o in list_orders(db)] == ["#2003", "#2002", "#2001"]
+    assert [o.external_id for o in list_orders(db, status="cancelled")] == ["#2002"]
+    assert [o.external_id for o in list_orders(db, since="2026-11-22")] == ["#2003", "#2002"]
+    assert [o.external_id for o in list_orders(db, since="2026-11-23")] == ["#2003"]     # #2002: 23:30 UTC on the 22nd
+    assert [o.external_id for o in list_orders(db, until="2026-11-20")] == ["#2001"]
+    assert [o.external_id for o in list_orders(db, sku="SHADE-LIN")] == ["#2001"]
+    assert [o.external_id for o in list_orders(db, customer="ana@example.net")] == ["#2003"]
+    with pytest.raises(UsageError, match="--status"):
+        list(list_orders(db, status="lost"))
+
+
+def test_order_dates_follow_the_company_timezone(db, tmp_path):
+    db.execute("INSERT INTO setting (key, value) VALUES ('company.timezone', 'Asia/Shanghai')")
+    from omnictl import clock
+
+    clock.set_zone("Asia/Shanghai")
+    import_files(db, [SHOPIFY])
+    # #2002 was placed 2026-11-22 18:30 -0500 = 23:30 UTC = 2026-11-23 07:30 in Shanghai
+    order = get_order(db, "2002")
+    assert order.ordered_at == "2026-11-22T23:30:00Z" and order.ordered_on == "2026-11-23"
+    assert order.promised_ship_by == "2026-11-25" and order.promised_source == "derived"
+
+
+def test_same_order_number_in_two_channels_needs_the_channel(db, tmp_path):
+    import_files(db, [SHOPIFY])
+    master(db, tmp_path, "channels", "channel,name,profile\nshop2,Second shop,shopify\n")
+    import_files(db, [SHOPIFY], channel="shop2")
+    with pytest.raises(UsageError, match="several channels"):
+        get_order(db, "2001")
+    assert get_order(db, "2001", channel="shop2").channel == "shop2"
+
+
+def test_customers_match_across_channels_by_normalised_phone(db, tmp_path):
+    master(db, tmp_path, "customers", "customer,name,tier,phone,email\nC-ANA,Ana Silva,A,555 010 2000,\n")
+    import_files(db, [SHOPIFY])
+    order = get_order(db, "2003")                     # Billing Phone +1 (555) 010-2000
+    assert order.customer == "C-ANA"
+    assert db.scalar("SELECT tier FROM customer WHERE code = 'C-ANA'") == "A"
