@@ -71,6 +71,9 @@ class Database:
         _begin_immediate(self)
         try:
             yield self
+        except sqlite3.OperationalError as err:      # read-only, disk full, locked mid-way
+            self.conn.rollback()
+            raise _translate(err, self.path) from None
         except BaseException:
             self.conn.rollback()
             raise

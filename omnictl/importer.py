@@ -147,8 +147,7 @@ def _import_one(db: Database, plan: _Plan, dry_run: bool, strict: bool, actor: s
         return result
     try:
         with db.write():
-            if plan.create_channel:
-                _create_channel(db, plan.channel)
+            if plan.create_channel and _create_channel(db, plan.channel):
                 result.notes.append(f"created channel {plan.channel['code']} (profile {plan.profile.name}); "
                                     "edit it with `omnictl master import channels FILE`")
             writer = OrderWriter(db, plan, actor)
@@ -166,11 +165,12 @@ def _import_one(db: Database, plan: _Plan, dry_run: bool, strict: bool, actor: s
     return result
 
 
-def _create_channel(db: Database, channel: dict) -> None:
-    db.execute("INSERT INTO channel (code, name, profile, timezone, lead_time_days, created_by) "
-               "VALUES (?, ?, ?, ?, ?, 'import')",
-               (channel["code"], channel["name"], channel["profile"], channel["timezone"],
-                channel["lead_time_days"]))
+def _create_channel(db: Database, channel: dict) -> bool:
+    """Create the channel a detected profile implies; False if an earlier file just did."""
+    return db.execute("INSERT OR IGNORE INTO channel (code, name, profile, timezone, lead_time_days, created_by) "
+                      "VALUES (?, ?, ?, ?, ?, 'import')",
+                      (channel["code"], channel["name"], channel["profile"], channel["timezone"],
+                       channel["lead_time_days"])).rowcount == 1
 
 
 @dataclass(slots=True)

@@ -227,3 +227,28 @@ def test_not_a_database(cli, db_path):
     db_path.write_text("hello, I am not SQLite\n" * 100)
     result = cli("orders", "list")
     assert result.code == 2 and "not an omnictl database" in one_line_error(result)
+
+
+def test_two_new_files_of_one_profile_create_the_channel_once(cli, db_path, tmp_path):
+    other = tmp_path / "orders_export_2.csv"
+    other.write_text(SHOPIFY.read_text(encoding="utf-8").replace("#200", "#300"), encoding="utf-8")
+    result = cli("import", SHOPIFY, other, "--json")
+    assert result.code == 0, result
+    assert [r["orders"] for r in result.json()] == [3, 3]
+    assert result.stderr.count("created channel shopify") == 1
+
+
+def test_read_only_database_even_for_root(tmp_path):
+    """Root ignores file modes, so open the file read-only through SQLite itself."""
+    from omnictl.db import Database, open_db
+    from omnictl.errors import DatabaseError
+    from omnictl.importer import import_files
+
+    path = tmp_path / "ro.db"
+    open_db(path).close()
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    with pytest.raises(DatabaseError, match="read-only"):
+        import_files(Database(conn, path), [SHOPIFY])
+    conn.close()
+    assert counts(path) == (0, 0, 0, 0)
