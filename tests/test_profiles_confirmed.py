@@ -242,3 +242,28 @@ def test_same_fixture_again_changes_nothing(db):
     import_files(db, [path])
     [again] = import_files(db, [path])
     assert again.already_imported_as == 1 and (again.orders, again.lines) == (0, 0)
+
+
+def test_a_user_profile_is_read_from_the_profiles_folder(cli, tmp_path, monkeypatch):
+    """A user's own layout, as TOML in $OMNICTL_PROFILES, is detected like a built-in one."""
+    folder = tmp_path / "my-profiles"
+    folder.mkdir()
+    (folder / "wholesale.toml").write_text(
+        'name = "wholesale"\ntitle = "Wholesale portal"\ndetect = ["PO Number", "Item Code", "Units"]\n'
+        'required = ["order_id", "ordered_at", "quantity"]\ntimezone = "Europe/Berlin"\ncurrency = "EUR"\n'
+        '[columns]\norder_id = "PO Number"\nordered_at = "PO Date"\nsku = "Item Code"\nquantity = "Units"\n'
+        'price = "Unit Price"\n[defaults]\npayment = "paid"\n', encoding="utf-8")
+    monkeypatch.setenv("OMNICTL_PROFILES", str(folder))
+    from omnictl.channels import profile
+
+    profile._cache = None
+    export = tmp_path / "po.csv"
+    export.write_text("PO Number;PO Date;Item Code;Units;Unit Price\n"
+                      "PO-77;2026-11-24 09:00;LAMP-TR-BLK;10;31,50\nPO-77;2026-11-24 09:00;BULB-E27;20;2,10\n",
+                      encoding="utf-8")
+    result = cli("import", export, "--json")
+    assert result.code == 0, result
+    assert result.json()[0]["profile"] == "wholesale" and result.json()[0]["lines"] == 2
+    order = cli("orders", "show", "PO-77", "--json").json()
+    assert order["total_minor"] == 35700 and order["currency"] == "EUR"
+    assert order["ordered_at"] == "2026-11-24T08:00:00Z"
