@@ -51,6 +51,10 @@ def money(minor: int | None, currency: str | None) -> str:
     return f"{value:,.{digits}f} {currency or ''}".strip()
 
 
+def quantity(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 def table(title: str | None, columns: list[str], rows: Iterable[Iterable], *, justify_right: set[str] = frozenset()) -> Table:
     grid = Table(title=title, title_justify="left", header_style="bold", show_lines=False)
     for column in columns:
@@ -200,14 +204,21 @@ def show_order(o) -> None:
     out.print("  ".join(f"{k} {money(v, o.currency)}" for k, v in amounts if v is not None), markup=False)
     out.print(f"source: batch {o.source_batch} ({o.source_file}), row {o.source_row}; raw status "
               f"'{o.raw_status or ''}'", markup=False, highlight=False)
-    show(table("Lines", ["line", "sku", "channel sku", "product", "qty", "unit price", "payment", "fulfilment",
-                         "status", "row"],
-               [(l.line_key, l.sku or f"({l.mapping})", l.external_sku, (l.product_name or "")[:40], l.quantity,
-                 money(l.unit_price_minor, o.currency), l.payment, l.fulfilment, l.status, l.source_row)
-                for l in o.lines], justify_right={"qty", "unit price"}))
+    show(table(f"Lines (prices in {o.currency})", ["channel sku", "sku", "product", "qty", "price", "payment",
+                                                    "fulfilment", "row"],
+               [(l.external_sku or l.line_key, l.sku or l.mapping, (l.product_name or "")[:24],
+                 quantity(l.quantity), money(l.unit_price_minor, o.currency).split(" ")[0], l.payment,
+                 l.fulfilment, l.source_row) for l in o.lines], justify_right={"qty", "price", "row"}))
     show(table("History", ["at", "batch", "line", "change"],
-               [(e.at, e.batch, e.line_key, e.field if e.field in ("created", "line created") and e.old is None
-                 and e.field == "created" else f"{e.field}: {e.old} → {e.new}") for e in o.history]))
+               [(e.at, e.batch, e.line_key, _change(e)) for e in o.history]))
+
+
+def _change(event) -> str:
+    if event.field == "created":
+        return f"created ({event.new})"
+    if event.field == "line created":
+        return "line created"
+    return f"{event.field}: {event.old} → {event.new}"
 
 
 def show_demo_tour(tour) -> None:
