@@ -11,6 +11,7 @@ import getpass
 import os
 import queue
 import threading
+from contextlib import contextmanager
 from operator import attrgetter
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,19 +216,20 @@ class OrderWriter:
         mapper = Mapper(plan.profile, table, timezone=plan.channel.get("timezone") or plan.profile.timezone,
                         lead_time_days=plan.channel.get("lead_time_days") or 0,
                         default_currency=self.db.setting("company.currency"), company_zone=clock.zone())
-        self.background = BackgroundWriter(self.db.conn)
-        try:
-            for record in mapped(mapper, _size(table)):
-                if isinstance(record, Reject):
-                    self._reject(record)
-                else:
-                    self.count.rows_read += len(record.row_nos)
-                    self._write_order(record)
-            self._write_chunk()
-            self._flush()
-            self.background.wait()
-        finally:
-            self.background.close()
+        with search_indexes_deferred(self.db, _size(table)):
+            self.background = BackgroundWriter(self.db.conn)
+            try:
+                for record in mapped(mapper, _size(table)):
+                    if isinstance(record, Reject):
+                        self._reject(record)
+                    else:
+                        self.count.rows_read += len(record.row_nos)
+                        self._write_order(record)
+                self._write_chunk()
+                self._flush()
+                self.background.wait()
+            finally:
+                self.background.close()
         c = self.count
         self.db.execute(
             "UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, orders_created = ?, "
@@ -421,6 +423,31 @@ class BackgroundWriter:
             finally:
                 self.jobs.task_done()
         self.jobs.task_done()
+
+
+# Indexes for searching later, not used while importing. A bulk load into tables smaller than
+# the file builds them once afterwards (a sort) instead of row by row; inside the import's
+# transaction, so a failed import rolls the drop back too.
+SEARCH_INDEXES = ("sales_order_ordered_on", "sales_order_customer", "sales_order_external", "order_line_sku",
+                  "order_line_external_sku", "order_line_unmapped", "order_event_order", "order_event_batch")
+BULK_MIN_BYTES = 32 * 1024 * 1024
+BYTES_PER_LINE_GUESS = 300
+
+
+@contextmanager
+def search_indexes_deferred(db: Database, file_bytes: int):
+    existing_lines = db.scalar("SELECT max(id) FROM order_line") or 0
+    if file_bytes < BULK_MIN_BYTES or existing_lines * BYTES_PER_LINE_GUESS > file_bytes:
+        yield
+        return
+    marks = ", ".join("?" * len(SEARCH_INDEXES))
+    definitions = [row["sql"] for row in db.query(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", SEARCH_INDEXES)]
+    for name in SEARCH_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+    yield
+    for sql in definitions:
+        db.execute(sql)
 
 
 def _size(table) -> int:
