@@ -4,7 +4,6 @@ A file-level fault is exit 2 and writes nothing; a bad row is a reject while goo
 --strict turns any reject into exit 1 with nothing written.
 """
 
-import shutil
 import sqlite3
 
 import pytest

@@ -8,7 +8,7 @@ Plain slotted dataclasses on the hot path: no pydantic per row (PERFORMANCE-NOTE
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from operator import attrgetter, itemgetter
 from typing import Callable, Iterator
 
