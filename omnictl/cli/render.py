@@ -11,10 +11,13 @@ import sys
 from typing import Iterable
 
 from pydantic import BaseModel
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 out = Console(soft_wrap=False)
+if not out.is_terminal:          # piped or redirected: never cut a table to 80 columns
+    out.width = max(out.width, 200)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -55,12 +58,21 @@ def quantity(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def table(title: str | None, columns: list[str], rows: Iterable[Iterable], *, justify_right: set[str] = frozenset()) -> Table:
-    grid = Table(title=title, title_justify="left", header_style="bold", show_lines=False)
-    for column in columns:
-        grid.add_column(column, justify="right" if column in justify_right else "left", overflow="fold")
-    for row in rows:
-        grid.add_row(*["" if v is None else str(v) for v in row])
+def table(title: str | None, columns: list[str], rows: Iterable[Iterable], *,
+          justify_right: set[str] = frozenset(), wrap: set[str] = frozenset(),
+          whole: set[str] = frozenset()) -> Table:
+    """A light table. Columns in `wrap` (free text) fold; columns in `whole` (keys such as an
+    order number) are never cut; the others are shortened with an ellipsis on a narrow terminal."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    grid = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                 pad_edge=False, show_edge=False)
+    for ix, column in enumerate(columns):
+        widest = max((len(row[ix]) for row in cells), default=0)
+        grid.add_column(column, justify="right" if column in justify_right else "left",
+                        no_wrap=column not in wrap, overflow="fold" if column in wrap else "ellipsis",
+                        min_width=widest if column in whole else (12 if column in wrap else None))
+    for row in cells:
+        grid.add_row(*row)
     return grid
 
 
@@ -96,12 +108,13 @@ class progress_bar:
 def show_import_results(results) -> None:
     rows = []
     for r in results:
-        state = ("dry run" if r.dry_run else f"batch {r.batch}") if r.already_imported_as is None \
-            else f"same as batch {r.already_imported_as}"
-        rows.append((Path(r.file).name, r.channel, r.profile, state, r.orders_created, r.orders_updated,
-                     r.lines, r.rejected, r.unmapped))
-    show(table(None, ["file", "channel", "profile", "batch", "new orders", "updated", "lines", "rejected",
-                      "unmapped"], rows, justify_right={"new orders", "updated", "lines", "rejected", "unmapped"}))
+        batch = ("dry run" if r.dry_run else r.batch) if r.already_imported_as is None \
+            else f"= {r.already_imported_as}"
+        rows.append((Path(r.file).name, r.channel, batch, r.orders_created, r.orders_updated, r.lines,
+                     r.rejected, r.unmapped))
+    numbers = {"new", "updated", "lines", "rejected", "unmapped"}
+    show(table(None, ["file", "channel", "batch", "new", "updated", "lines", "rejected", "unmapped"], rows,
+               justify_right=numbers, wrap={"file"}))
 
 
 def show_master_result(result) -> None:
@@ -183,10 +196,14 @@ def show_unmapped(items) -> None:
 
 
 def show_orders(orders, limit) -> None:
-    show(table(None, ["id", "channel", "order", "ordered", "status", "ship by", "total", "customer", "lines"],
-               [(o.id, o.channel, o.external_id, o.ordered_at, o.status, o.promised_ship_by,
-                 money(o.total_minor, o.currency), o.customer_name or o.customer, o.line_count)
-                for o in orders], justify_right={"total", "lines"}))
+    columns = ["order", "channel", "ordered", "status", "ship by", "total", "customer", "lines"]
+    if out.width < 110:                   # a narrow terminal: the order date and line count give way
+        columns = ["order", "channel", "status", "ship by", "total", "customer"]
+    rows = [{"order": o.external_id, "channel": o.channel, "ordered": o.ordered_on, "status": o.status,
+             "ship by": o.promised_ship_by, "total": money(o.total_minor, o.currency),
+             "customer": o.customer_name or o.customer, "lines": o.line_count} for o in orders]
+    show(table(None, columns, [[row[c] for c in columns] for row in rows], justify_right={"total", "lines"},
+               wrap={"customer"}, whole={"order", "ship by", "total"}))
     if limit and len(orders) == limit:
         note(f"showing the first {limit}; use --limit N or --json for all")
 
@@ -208,7 +225,8 @@ def show_order(o) -> None:
                                                     "fulfilment", "row"],
                [(l.external_sku or l.line_key, l.sku or l.mapping, (l.product_name or "")[:24],
                  quantity(l.quantity), money(l.unit_price_minor, o.currency).split(" ")[0], l.payment,
-                 l.fulfilment, l.source_row) for l in o.lines], justify_right={"qty", "price", "row"}))
+                 l.fulfilment, l.source_row) for l in o.lines], justify_right={"qty", "price", "row"},
+               wrap={"product"}))
     show(table("History", ["at", "batch", "line", "change"],
                [(e.at, e.batch, e.line_key, _change(e)) for e in o.history]))
 
