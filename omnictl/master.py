@@ -129,7 +129,7 @@ KINDS: dict[str, list[Col]] = {
         Col("factor", ("quantity", "qty", "per unit", "multiplier"), _non_negative, default=1),
     ],
     "customers": [
-        Col("customer", ("code", "customer code", "customer id"), _code, True),
+        Col("customer", ("code", "customer code", "customer id", "客户编号", "客户代码"), _code, True),
         Col("name", ("customer name", "full name", "姓名"), str),
         Col("tier", ("level", "class", "等级"), _choice("A", "B", "C")),
         Col("phone", ("mobile", "telephone", "手机", "电话"), str),
