@@ -2,7 +2,7 @@
 
 Built-in profiles ship in `omnictl/channels/profiles/*.toml`. Users add their own (or
 override a built-in one by name) in `$OMNICTL_PROFILES`, else `~/.config/omnictl/profiles`.
-`docs/profiles.md`-style reference: see README "Channel profiles".
+The keys a profile may use are described in docs/profiles.md.
 """
 
 from __future__ import annotations
@@ -31,11 +31,8 @@ ORDER_FIELDS = {
 LINE_FIELDS = {
     "line_id", "sku", "listing_id", "product_name", "quantity", "price", "line_total",
     "line_shipping", "line_tax", "line_discount", "line_shipping_discount", "line_status",
-    "line_refund_status",
-    "line_shipped_at", "line_currency",
+    "line_refund_status", "line_shipped_at", "line_currency",
 }
-STATUS_FIELDS = ("order_status", "payment_status", "fulfilment_status", "refund_status",
-                 "line_status", "line_refund_status")
 DEFAULT_DATETIME_FORMATS = ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S",
                             "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d"]
 
