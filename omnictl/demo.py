@@ -103,8 +103,12 @@ class DemoTour(BaseModel):
 # -- the manifest and the templates ---------------------------------------------------------
 
 def sample_files():
-    """The packaged sample data (a Traversable: a folder in a checkout or a wheel)."""
-    return resources.files("omnictl.sample_data")
+    """The sample data: installed as `omnictl.sample_data`, or `sample_data/` beside `omnictl/`
+    when running from a checkout that shadows the installed package (`python -m pytest`)."""
+    try:
+        return resources.files("omnictl.sample_data")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "sample_data"
 
 
 def load_manifest() -> dict:
