@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from omnictl import clock
-from omnictl.channels.mapping import LineRecord, Mapper, OrderRecord, Reject
+from omnictl.channels.mapping import (LineRecord, Mapper, OrderRecord, Reject, overall_status,
+                                      summarise_fulfilment)
 from omnictl.channels.profile import Profile, detect, get_profile, require_match
 from omnictl.channels.joined import pair_files
 from omnictl.channels.pipeline import mapped
@@ -312,22 +313,37 @@ class OrderWriter:
         return line_id
 
     def _update_order(self, existing, order: OrderRecord) -> None:
-        """A known order: record and apply each changed field; a repeat within this file merges."""
+        """A known order: record and apply each changed field. An empty value never erases
+        a known one; a second group of rows for an order this file already wrote (rows not
+        adjacent) only adds what is missing, and the order's fulfilment covers all its lines."""
         order_id = existing["id"]
-        repeated_in_file = existing["last_batch_id"] == self.batch and existing["first_batch_id"] == self.batch
-        changes = {name: getattr(order, name) for name in ORDER_COLUMNS
-                   if _differs(existing[name], getattr(order, name))}
+        again = existing["last_batch_id"] == self.batch
         lines_changed = self._update_lines(order_id, order)
+        new = {name: getattr(order, name) for name in ORDER_COLUMNS}
+        if again:
+            new = self._merged(existing, order_id, new)
+        changes = {k: v for k, v in new.items() if v is not None and _differs(existing[k], v)}
         if changes:
             assignments = ", ".join(f"{k} = ?" for k in changes)
             self.db.execute(f"UPDATE sales_order SET {assignments}, last_batch_id = ?, source_row = ? WHERE id = ?",
-                            (*changes.values(), self.batch, order.first_row, order_id))
+                            (*changes.values(), self.batch, existing["source_row"] if again else order.first_row,
+                             order_id))
             for k, v in changes.items():
                 self.new_events.append((order_id, None, self.batch, self.now, k, _text(existing[k]), _text(v)))
         elif lines_changed:
             self.db.execute("UPDATE sales_order SET last_batch_id = ? WHERE id = ?", (self.batch, order_id))
-        if (changes or lines_changed) and not repeated_in_file:
+        if (changes or lines_changed) and not again:
             self.count.orders_updated += 1
+
+    def _merged(self, existing, order_id: int, new: dict) -> dict:
+        merged = {k: existing[k] if existing[k] is not None else v for k, v in new.items()}
+        self._flush()
+        self.background.wait()                           # the lines just added are in the table
+        states = [row["fulfilment"] for row in
+                  self.db.query("SELECT fulfilment FROM order_line WHERE order_id = ?", (order_id,))]
+        merged["fulfilment"] = summarise_fulfilment(states) if states else merged["fulfilment"]
+        merged["status"] = overall_status(merged["payment"], merged["fulfilment"])
+        return merged
 
     def _update_lines(self, order_id: int, order: OrderRecord) -> bool:
         current = {row["line_key"]: row for row in

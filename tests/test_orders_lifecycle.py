@@ -127,3 +127,26 @@ def test_customers_match_across_channels_by_normalised_phone(db, tmp_path):
     order = get_order(db, "2003")                     # Billing Phone +1 (555) 010-2000
     assert order.customer == "C-ANA"
     assert db.scalar("SELECT tier FROM customer WHERE code = 'C-ANA'") == "A"
+
+
+def test_rows_of_one_order_that_are_not_adjacent_are_merged(db, tmp_path):
+    """A sorted or hand-edited export can split an order: the later rows add lines, erase nothing."""
+    lines = SHOPIFY.read_text(encoding="utf-8").splitlines(keepends=True)
+    # header, #2001 first row (2 physical lines), #2002, #2003, then #2001's other two rows
+    split = tmp_path / "orders_export_sorted.csv"
+    split.write_text("".join(lines[0:3] + lines[5:7] + lines[3:5]), encoding="utf-8")
+    [result] = import_files(db, [split])
+    assert (result.orders_created, result.orders_updated, result.lines, result.rejected) == (3, 0, 5, 0)
+    order = get_order(db, "2001")
+    assert order.total_minor == 19700 and order.currency == "USD" and len(order.lines) == 3
+    assert order.fulfilment == "open" and order.status == "paid"      # the bulb line is still pending
+    assert order.source_row == 2
+
+
+def test_an_empty_cell_in_a_newer_export_does_not_erase_a_value(db, tmp_path):
+    import_files(db, [SHOPIFY])
+    text = SHOPIFY.read_text(encoding="utf-8").replace(",197.00,", ",,")        # #2001's Total left empty
+    newer = tmp_path / "orders_export_2.csv"
+    newer.write_text(text, encoding="utf-8")
+    import_files(db, [newer])
+    assert get_order(db, "2001").total_minor == 19700
