@@ -39,3 +39,16 @@ def test_every_command_is_in_the_readme():
 def test_help_runs(cli):
     result = cli("--help", db=False)
     assert result.code == 0 and "import" in result.stdout
+
+
+def test_usage_errors_are_click_messages_not_internal_errors(cli):
+    for args, words in [(("orders", "lst"), "No such command 'lst'"), (("import",), "Missing argument"),
+                        (("orders", "list", "--limit", "abc"), "Invalid value for '--limit'")]:
+        result = cli(*args)
+        assert result.code == 2, result
+        assert words in result.stderr and "internal error" not in result.stderr
+
+
+def test_version(cli):
+    result = cli("--version", db=False)
+    assert result.code == 0 and result.stdout.startswith("omnictl ")

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 
 from omnictl import clock
@@ -21,7 +20,7 @@ from omnictl.db import Database, open_db
 from omnictl.errors import DatabaseError, OmnictlError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  help="omnictl: every channel's orders, stock and plans in one SQLite file.")
+                  help="omnictl: every channel's orders in one SQLite file, from the terminal or cron.")
 
 
 class State:
@@ -41,12 +40,23 @@ def db() -> Database:
     return state.db()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from omnictl import __version__
+
+        print(f"omnictl {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     db_path: Optional[Path] = typer.Option(None, "--db", help="Database file (else $OMNICTL_DB, else ./omnictl.db)."),
-    today: Optional[str] = typer.Option(None, "--today", help="Pin the clock: YYYY-MM-DD (else $OMNICTL_TODAY)."),
+    today: Optional[str] = typer.Option(None, "--today", help="Pin the clock: YYYY-MM-DD or YYYY-MM-DDTHH:MM "
+                                        "in company time (else $OMNICTL_TODAY)."),
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),
 ):
-    """omnictl: every channel's orders, stock and plans in one SQLite file."""
+    """omnictl: every channel's orders in one SQLite file, from the terminal or cron."""
     state.db_path = db_path
     state._db = None
     if today:
@@ -57,21 +67,38 @@ def _register() -> None:
     from omnictl.cli import commands  # noqa: F401  (registers the command groups)
 
 
+def _click_exceptions() -> tuple[tuple, tuple, tuple]:
+    """(exits, usage errors, aborts) from click and from the copy of click that typer vendors."""
+    import click.exceptions
+
+    exits = (click.exceptions.Exit, typer.Exit)
+    usage = [click.exceptions.ClickException]
+    aborts = (click.exceptions.Abort, typer.Abort)
+    try:
+        from typer._click import exceptions as vendored
+
+        usage.append(vendored.ClickException)
+    except ImportError:
+        pass
+    return exits, tuple(usage), aborts
+
+
 def run() -> None:
     """Console-script entry point: maps every failure to one sentence and an exit code."""
     _register()
+    exits, usage, aborts = _click_exceptions()
     code = 0
     try:
         app(standalone_mode=False)
     except OmnictlError as err:
         R.note(f"Error: {err}")
         code = err.exit_code
-    except click.exceptions.Exit as exc:
+    except exits as exc:
         code = exc.exit_code
-    except click.ClickException as exc:
+    except usage as exc:
         exc.show()
-        code = exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+        code = 0 if type(exc).__name__ == "NoArgsIsHelpError" else exc.exit_code
+    except (KeyboardInterrupt, *aborts):
         R.note("Interrupted; the unfinished step was rolled back and nothing of it was written.")
         code = 130
     except sqlite3.Error as err:
