@@ -200,6 +200,7 @@ class OrderWriter:
         self.new_lines: list[tuple] = []
         self.new_events: list[tuple] = []
         self.rejects: list[tuple] = []
+        self.late_rejects: list[tuple] = []
         self.pending: set[str] = set()
         self.chunk: list[OrderRecord] = []
         self.count = _Counts()
@@ -231,6 +232,7 @@ class OrderWriter:
                 self.background.wait()
             finally:
                 self.background.close()
+            self._store_late_rejects()
         c = self.count
         self.db.execute(
             "UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, orders_created = ?, "
@@ -240,6 +242,22 @@ class OrderWriter:
         result.rows_read, result.rejected, result.lines, result.unmapped = c.rows_read, c.rejected, c.lines, c.unmapped
         result.orders_created, result.orders_updated = c.orders_created, c.orders_updated
         result.orders = c.orders_created + c.orders_updated
+
+    def _reject_row(self, row_no: int, reason: str, field: str) -> None:
+        """A row rejected after mapping: counted now, its raw text read back in one pass at the end."""
+        self.count.rejected += 1
+        self.first_reject = self.first_reject or reason
+        self.late_rejects.append((row_no, field, reason))
+
+    def _store_late_rejects(self) -> None:
+        if not self.late_rejects:
+            return
+        wanted = {row_no for row_no, _, _ in self.late_rejects}
+        raw = {row_no: self.plan.table.raw_text(values) for row_no, values in self.plan.table.data_rows()
+               if row_no in wanted}
+        self.db.conn.executemany(_insert_sql("import_reject", ("batch_id", "row_no", "field", "reason", "raw")),
+                                 [(self.batch, row_no, field, reason, raw.get(row_no, ""))
+                                  for row_no, field, reason in self.late_rejects])
 
     def _reject(self, reject: Reject) -> None:
         self.count.rejected += 1
@@ -318,6 +336,14 @@ class OrderWriter:
         adjacent) only adds what is missing, and the order's fulfilment covers all its lines."""
         order_id = existing["id"]
         again = existing["last_batch_id"] == self.batch
+        conflict = _identity_conflict(existing, order)
+        if conflict:
+            for row_no in order.row_nos:
+                self._reject_row(row_no, f"order {order.external_id} is already in channel {self.channel} "
+                                 f"with {conflict}; an order's {conflict.split()[0]} never changes, so this looks "
+                                 "like another shop's order with the same number: import this file into its own "
+                                 "channel with --channel", "order_id")
+            return
         lines_changed = self._update_lines(order_id, order)
         new = {name: getattr(order, name) for name in ORDER_COLUMNS}
         if again:
@@ -356,10 +382,8 @@ class OrderWriter:
                 self.new_events.append((order_id, line_id, self.batch, self.now, "line created", None, line.line_key))
                 changed = True
             elif row["last_batch_id"] == self.batch:
-                self._reject(Reject(line.row_no, f"row {line.row_no} repeats order {order.external_id} line "
-                                    f"{line.line_key} already read from row {row['source_row']}",
-                                    _raw_row(self.plan.table, line), "order_id"))
-                self.count.rows_read -= 1     # the row was counted with its order already
+                self._reject_row(line.row_no, f"row {line.row_no} repeats order {order.external_id} line "
+                                 f"{line.line_key} already read from row {row['source_row']}", "order_id")
             else:
                 changed |= self._update_line(order_id, row, line)
         return changed
@@ -473,12 +497,16 @@ def _size(table) -> int:
         return 0
 
 
-def _raw_row(table, line: LineRecord) -> str:
-    """A line's source row as text; read again from the file when the record did not keep it."""
-    values = line.values
-    if values is None:
-        values = next((v for row_no, v in table.data_rows() if row_no == line.row_no), [])
-    return table.raw_text(values)
+def _identity_conflict(existing, order: OrderRecord) -> str | None:
+    """What a newer export of the same order could never change: its time and its currency."""
+    if existing["ordered_at"] and order.ordered_at and existing["ordered_at"] != order.ordered_at:
+        return f"time {existing['ordered_at']} where this file says {order.ordered_at}"
+    if not existing["ordered_at"] and existing["ordered_on"] and order.ordered_on \
+            and existing["ordered_on"] != order.ordered_on:
+        return f"date {existing['ordered_on']} where this file says {order.ordered_on}"
+    if existing["currency"] and order.currency and existing["currency"] != order.currency:
+        return f"currency {existing['currency']} where this file says {order.currency}"
+    return None
 
 
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:

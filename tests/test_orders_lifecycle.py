@@ -150,3 +150,26 @@ def test_an_empty_cell_in_a_newer_export_does_not_erase_a_value(db, tmp_path):
     newer.write_text(text, encoding="utf-8")
     import_files(db, [newer])
     assert get_order(db, "2001").total_minor == 19700
+
+
+def test_another_shops_order_with_the_same_number_is_refused_not_merged(db, tmp_path):
+    """Two Shopify shops both have #2001; an order's time never changes, so it is not an update."""
+    import_files(db, [SHOPIFY])
+    other_shop = tmp_path / "orders_export_other_shop.csv"
+    other_shop.write_text(SHOPIFY.read_text(encoding="utf-8").replace("2026-11-20 10:01:55 +0800",
+                                                                       "2026-10-02 09:00:00 +0200"), encoding="utf-8")
+    [result] = import_files(db, [other_shop])
+    assert (result.orders_updated, result.rejected) == (0, 3)         # #2001's three rows
+    reject = get_batch(db, result.batch).rejects[0]
+    assert reject.row == 2 and reject.raw.startswith("#2001,mia.chen@example.com,paid")
+    assert "already in channel shopify with time 2026-11-20T02:01:55Z" in reject.reason
+    assert "--channel" in reject.reason
+    assert get_order(db, "2001").ordered_at == "2026-11-20T02:01:55Z" and len(get_order(db, "2001").lines) == 3
+
+
+def test_a_shopify_file_without_its_total_column_is_refused(cli, tmp_path):
+    text = SHOPIFY.read_text(encoding="utf-8").replace(",Total,", ",Grand,", 1)
+    path = tmp_path / "orders_export.csv"
+    path.write_text(text, encoding="utf-8")
+    result = cli("import", path, "--profile", "shopify")
+    assert result.code == 2 and "missing required column 'total'" in result.stderr.lower()

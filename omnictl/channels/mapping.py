@@ -41,7 +41,6 @@ class LineRecord:
     status: str
     raw_status: str | None
     shipped_at: str | None
-    values: list[str]          # the source row, for a reject found later
 
 
 @dataclass(slots=True)
@@ -74,7 +73,7 @@ class OrderRecord:
 
 
 _ORDER_VALUES = attrgetter(*[f.name for f in fields(OrderRecord) if f.name != "lines"])
-_LINE_VALUES = attrgetter(*[f.name for f in fields(LineRecord) if f.name != "values"])
+_LINE_VALUES = attrgetter(*[f.name for f in fields(LineRecord)])
 _REJECT_VALUES = attrgetter(*[f.name for f in fields(Reject)])
 
 
@@ -89,7 +88,7 @@ def from_plain(plain: tuple) -> OrderRecord | Reject:
     if len(plain) == 1:
         return Reject(*plain[0])
     values, lines = plain
-    return OrderRecord(*values, lines=[LineRecord(*line, None) for line in lines])
+    return OrderRecord(*values, lines=[LineRecord(*line) for line in lines])
 
 
 class RowFault(ValueError):
@@ -413,7 +412,7 @@ class Mapper:
         if self.line_charges:
             self._add_line_charges(order, get, row_no, currency)
         return LineRecord(row_no, key, sku or listing or None, product or None, quantity, unit, total,
-                          payment, fulfilment, overall_status(payment, fulfilment), raw, shipped, values)
+                          payment, fulfilment, overall_status(payment, fulfilment), raw, shipped)
 
     # Order charges given per line (Amazon shipping-price, item-tax) add up to the order's,
     # unless the profile also maps the order-level column.

@@ -66,7 +66,7 @@ def _produce(mapper: Mapper, send) -> None:
     try:
         batch: list = []
         for record in mapper.map_orders():
-            batch.append(to_plain(record))        # a line's source row is re-read if ever needed
+            batch.append(to_plain(record))
             if len(batch) >= BATCH:
                 send.send_bytes(_dumps(("batch", batch)))
                 batch = []
