@@ -110,9 +110,15 @@ def _detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
         candidates = ["utf-8", "gb18030"]
     for encoding in candidates:
         try:
-            return encoding, _hash_and_validate(path, encoding)
+            digest = _hash_and_validate(path, encoding)
         except UnicodeDecodeError as err:
             failure = err
+            continue
+        if encoding == "gb18030" and not _plausibly_chinese(path):
+            raise InputFileError(
+                f"{path}: is neither UTF-8 nor Chinese GBK text; it looks like a Western code page "
+                "(Windows-1252 or Latin-1); save the file as UTF-8 and import it again")
+        return encoding, digest
     offset = failure.start
     line = _line_of_offset(path, offset)
     tried = " or ".join("GBK/GB18030" if c == "gb18030" else c.upper() for c in candidates)
@@ -122,9 +128,28 @@ def _detect_encoding(path: Path, head: bytes) -> tuple[str, str]:
     )
 
 
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def _plausibly_chinese(path: Path) -> bool:
+    """GB18030 decodes most Western bytes too ("Renée Müller" becomes "Ren閑 M黮ler"). Chinese
+    text has runs of several CJK characters; that mojibake has lone ones stuck to Latin letters."""
+    with path.open("rb") as handle:
+        text = handle.read(CHUNK).decode("gb18030", errors="ignore")
+    runs = list(_NON_ASCII_RUN.finditer(text))
+    stuck = sum(1 for run in runs if len(run.group()) == 1 and (
+        (run.start() > 0 and text[run.start() - 1].isascii() and text[run.start() - 1].isalpha()) or
+        (run.end() < len(text) and text[run.end()].isascii() and text[run.end()].isalpha())))
+    return stuck < 3 or stuck * 2 < len(runs)
+
+
 def _looks_like_utf16_without_bom(head: bytes) -> bool:
-    even, odd = head[0::2], head[1::2]
-    return even.count(0) > len(even) * 0.4 or odd.count(0) > len(odd) * 0.4
+    """Text in UTF-16 has a zero byte beside nearly every ASCII character; binaries do not."""
+    pairs = [head[i:i + 2] for i in range(0, len(head) - 1, 2)]
+    if not pairs:
+        return False
+    ascii_pairs = sum(1 for p in pairs if (p[1] == 0 and 9 <= p[0] < 127) or (p[0] == 0 and 9 <= p[1] < 127))
+    return ascii_pairs >= 0.9 * len(pairs)
 
 
 def _line_of_offset(path: Path, offset: int) -> int:

@@ -251,3 +251,22 @@ def test_read_only_database_even_for_root(tmp_path):
         import_files(Database(conn, path), [SHOPIFY])
     conn.close()
     assert counts(path) == (0, 0, 0, 0)
+
+
+def test_a_western_code_page_file_is_refused_not_read_as_gbk(cli, db_path, tmp_path):
+    text = SHOPIFY.read_text(encoding="utf-8").replace("Mia Chen", "Renée Müller")   # valid GB18030 bytes too
+    text = text.replace("Sam Okafor", "François Léger")
+    path = tmp_path / "orders_export.csv"
+    path.write_bytes(text.encode("cp1252"))
+    result = cli("import", path)
+    assert result.code == 2 and "Windows-1252" in one_line_error(result)
+    assert counts(db_path) == (0, 0, 0, 0)
+
+
+def test_an_executable_renamed_csv_is_called_binary(cli, db_path, tmp_path):
+    import sys
+
+    fake = tmp_path / "ls.csv"
+    fake.write_bytes(open(sys.executable, "rb").read(20000))
+    result = cli("import", fake)
+    assert result.code == 2 and "binary file" in one_line_error(result)
