@@ -146,8 +146,13 @@ def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True) -> D
 def _check_is_sqlite(conn: sqlite3.Connection, path: Path) -> None:
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError:
-        raise DatabaseError(f"{path} is not an omnictl database (not SQLite)") from None
+    except sqlite3.DatabaseError as err:
+        if "not a database" in str(err):
+            raise DatabaseError(f"{path} is not an omnictl database (not SQLite)") from None
+        if path.exists() and not os.access(path.parent, os.W_OK):
+            raise DatabaseError(f"database {path} is in a folder omnictl cannot write to; SQLite needs to "
+                                f"create {path.name}-wal and {path.name}-shm beside it") from None
+        raise _translate(err, path) from None
 
 
 def schema_version(db: Database) -> int:

@@ -190,7 +190,9 @@ def test_read_only_database(cli, db_path, tmp_path):
 
 
 def test_database_held_by_another_writer(cli, db_path):
-    assert cli("orders", "list").code == 0           # creates the database
+    from omnictl.db import open_db
+
+    open_db(db_path).close()
     holder = sqlite3.connect(db_path)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -270,3 +272,28 @@ def test_an_executable_renamed_csv_is_called_binary(cli, db_path, tmp_path):
     fake.write_bytes(open(sys.executable, "rb").read(20000))
     result = cli("import", fake)
     assert result.code == 2 and "binary file" in one_line_error(result)
+
+
+def test_reading_a_database_that_does_not_exist_creates_nothing(cli, db_path):
+    result = cli("orders", "list")
+    assert result.code == 2 and "no database at" in one_line_error(result)
+    assert not db_path.exists()
+    assert cli("channels", "list").code == 0 and not db_path.exists()      # profiles need no database
+
+
+def test_database_in_a_read_only_folder_is_named_as_such(tmp_path, monkeypatch):
+    """SQLite cannot open a WAL database whose folder it cannot write (-wal, -shm). Root can
+    write anywhere, so the failing open and the folder's mode are simulated."""
+    from omnictl import db as dbmod
+    from omnictl.errors import DatabaseError
+
+    path = tmp_path / "shop.db"
+    path.write_bytes(b"")
+
+    class CannotOpen:
+        def execute(self, *args):
+            raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(dbmod.os, "access", lambda p, mode: False)
+    with pytest.raises(DatabaseError, match="in a folder omnictl cannot write to"):
+        dbmod._check_is_sqlite(CannotOpen(), path)

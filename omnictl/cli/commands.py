@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from omnictl.cli import render as R
-from omnictl.cli.main import app, db
+from omnictl.cli.main import app, db, existing_db, reference_db
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 
@@ -88,7 +88,7 @@ def channels_list(as_json: bool = JSON):
     """Channels, then every profile with the channels that use it."""
     from omnictl.channels.catalog import list_channels, list_profiles
 
-    channels, profiles = list_channels(db()), list_profiles(db())
+    channels, profiles = list_channels(reference_db()), list_profiles(reference_db())
     if as_json:
         R.dump_json({"channels": [c.model_dump() for c in channels],
                      "profiles": [p.model_dump(exclude={"columns"}) for p in profiles]})
@@ -101,7 +101,7 @@ def channels_show(name: str = typer.Argument(..., help="Channel code or profile 
     """One channel's settings, or one profile's columns and vocabulary."""
     from omnictl.channels.catalog import show
 
-    item = show(db(), name)
+    item = show(reference_db(), name)
     R.dump_json(item) if as_json else R.show_channel_or_profile(item)
 
 
@@ -110,7 +110,7 @@ def channels_detect(file: Path = typer.Argument(..., help="An export file."), as
     """Which profile matches FILE and why, with its first orders as they would import."""
     from omnictl.channels.catalog import detect_file
 
-    result = detect_file(db(), file)
+    result = detect_file(reference_db(), file)
     R.dump_json(result) if as_json else R.show_detection(result)
 
 
@@ -122,7 +122,7 @@ def imports_list(channel: Optional[str] = typer.Option(None, "--channel"),
     """Import batches, newest first."""
     from omnictl.batches import list_batches
 
-    batches = list_batches(db(), channel=channel, limit=limit)
+    batches = list_batches(existing_db(), channel=channel, limit=limit)
     R.dump_json([b.model_dump() for b in batches]) if as_json else R.show_batches(batches)
 
 
@@ -131,7 +131,7 @@ def imports_show(batch: int = typer.Argument(..., help="Batch id."), as_json: bo
     """One batch: file, hash, counts and every rejected row with its reason."""
     from omnictl.batches import get_batch
 
-    info = get_batch(db(), batch)
+    info = get_batch(existing_db(), batch)
     R.dump_json(info) if as_json else R.show_batch(info)
 
 
@@ -142,7 +142,7 @@ def imports_undo(batch: int = typer.Argument(..., help="Batch id."),
     from omnictl.batches import undo_batch
     from omnictl.importer import actor_name
 
-    result = undo_batch(db(), batch, actor_name(actor))
+    result = undo_batch(existing_db(), batch, actor_name(actor))
     if as_json:
         R.dump_json(result)
     else:
@@ -157,7 +157,7 @@ def skus_unmapped(channel: Optional[str] = typer.Option(None, "--channel"), as_j
     """Channel SKUs with no alias and no master SKU, with how many lines wait on them."""
     from omnictl.skus import unmapped
 
-    items = unmapped(db(), channel)
+    items = unmapped(existing_db(), channel)
     R.dump_json([i.model_dump() for i in items]) if as_json else R.show_unmapped(items)
 
 
@@ -169,7 +169,7 @@ def skus_map(channel: str = typer.Argument(...), external_sku: str = typer.Argum
     """Map a channel SKU to a master SKU; its waiting lines are resolved at once."""
     from omnictl.skus import map_sku
 
-    result = map_sku(db(), channel, external_sku, sku, factor)
+    result = map_sku(existing_db(), channel, external_sku, sku, factor)
     if as_json:
         R.dump_json(result)
     else:
@@ -194,7 +194,7 @@ def orders_list(
 
     if not as_json and limit is None:
         limit = 50
-    orders = list_orders(db(), channel=channel, status=status, since=since, until=until, sku=sku,
+    orders = list_orders(existing_db(), channel=channel, status=status, since=since, until=until, sku=sku,
                          customer=customer, limit=limit)
     R.stream_json(orders) if as_json else R.show_orders(list(orders), limit)
 
@@ -205,7 +205,7 @@ def orders_show(order: str = typer.Argument(..., help="Order number (with or wit
     """One order: lines, amounts, payment and fulfilment, history, source batch and row."""
     from omnictl.orders import get_order
 
-    detail = get_order(db(), order, channel)
+    detail = get_order(existing_db(), order, channel)
     R.dump_json(detail) if as_json else R.show_order(detail)
 
 

@@ -16,7 +16,7 @@ import typer
 
 from omnictl import clock
 from omnictl.cli import render as R
-from omnictl.db import Database, open_db
+from omnictl.db import Database, open_db, resolve_path
 from omnictl.errors import DatabaseError, OmnictlError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
@@ -27,9 +27,15 @@ class State:
     db_path: Path | None = None
     _db: Database | None = None
 
-    def db(self) -> Database:
+    def db(self, existing: bool = False, or_empty: bool = False) -> Database:
         if self._db is None:
-            self._db = open_db(self.db_path)
+            path = resolve_path(self.db_path)
+            if existing and not path.exists():
+                if not or_empty:
+                    raise DatabaseError(f"no database at {path}; check --db or $OMNICTL_DB, or create it by "
+                                        "importing (omnictl import FILE)")
+                path = Path(":memory:")
+            self._db = open_db(path)
         return self._db
 
 
@@ -37,7 +43,18 @@ state = State()
 
 
 def db() -> Database:
+    """The database to write to, created (and migrated) if it does not exist yet."""
     return state.db()
+
+
+def existing_db() -> Database:
+    """The database to read: a mistyped --db is an error, not a new empty file."""
+    return state.db(existing=True)
+
+
+def reference_db() -> Database:
+    """For commands that also make sense without data (channels, profiles): empty in memory."""
+    return state.db(existing=True, or_empty=True)
 
 
 def _print_version(value: bool) -> None:
