@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omnictl import clock
 from omnictl.db import Database
-from omnictl.errors import Blocked, NotFound
+from omnictl.errors import Blocked, NotFound, UsageError
 from omnictl.models import BatchInfo, RejectInfo, UndoResult
 
 
@@ -41,9 +41,9 @@ def undo_batch(db: Database, batch_id: int, actor: str) -> UndoResult:
     """Revert what an orders batch did, if no later live batch changed the same orders."""
     batch = get_batch(db, batch_id)
     if batch.kind != "orders":
-        raise Blocked(f"batch {batch_id} is a {batch.kind} import; only order imports can be undone")
+        raise UsageError(f"batch {batch_id} is a {batch.kind} import; only order imports can be undone")
     if batch.undone_at:
-        raise Blocked(f"batch {batch_id} was already undone at {batch.undone_at} by {batch.undone_by}")
+        raise UsageError(f"batch {batch_id} was already undone at {batch.undone_at} by {batch.undone_by}")
     blocker = db.one(
         "SELECT b.id, b.file_name FROM order_event e JOIN import_batch b ON b.id = e.batch_id "
         "WHERE e.order_id IN (SELECT order_id FROM order_event WHERE batch_id = ?) "

@@ -70,9 +70,14 @@ def import_files(db: Database, paths: Iterable[str | Path], *, channel: str | No
                  actor: str | None = None, progress: Callable[[int], None] | None = None
                  ) -> list[ImportResult]:
     """Import each file as its own batch. Every file is checked before any is written."""
-    tables = [open_table(p) for p in paths]
-    units = pair_files(tables)
-    plans = [_plan(db, unit, channel, profile) for unit in units]
+    paths = list(paths)
+    try:
+        tables = [open_table(p) for p in paths]
+        plans = [_plan(db, unit, channel, profile) for unit in pair_files(tables)]
+    except InputFileError as err:
+        if len(paths) > 1:
+            raise InputFileError(f"{err}; none of the {len(paths)} files was imported") from None
+        raise
     return [_import_one(db, plan, dry_run, strict, actor_name(actor), progress) for plan in plans]
 
 
@@ -141,11 +146,14 @@ def _import_one(db: Database, plan: _Plan, dry_run: bool, strict: bool, actor: s
                 progress) -> ImportResult:
     result = ImportResult(file=str(plan.table.path), batch=None, channel=plan.channel["code"],
                           profile=plan.profile.name, dry_run=dry_run, channel_created=plan.create_channel)
-    previous = db.one("SELECT id FROM import_batch WHERE sha256 = ? AND channel = ? AND kind = 'orders' "
+    previous = db.one("SELECT id, rejected FROM import_batch WHERE sha256 = ? AND channel = ? AND kind = 'orders' "
                       "AND undone_at IS NULL ORDER BY id DESC LIMIT 1", (plan.table.sha256, plan.channel["code"]))
     if previous is not None:
         result.already_imported_as = previous["id"]
         result.notes.append(f"{plan.table.name} was already imported as batch {previous['id']}; nothing changed")
+        if strict and previous["rejected"]:
+            raise StrictRejects(f"{plan.table.path}: was already imported as batch {previous['id']} with "
+                                f"{previous['rejected']} rejected row(s) (`omnictl imports show {previous['id']}`)")
         return result
     try:
         with db.write():

@@ -43,8 +43,12 @@ def _check_date(text: str | None, option: str) -> str | None:
 def list_orders(db: Database, *, channel: str | None = None, status: str | None = None,
                 since: str | None = None, until: str | None = None, sku: str | None = None,
                 customer: str | None = None, limit: int | None = None) -> Iterator[OrderSummary]:
-    """Orders newest first. Dates are calendar dates in the company timezone, inclusive."""
+    """Orders newest first, streamed. Dates are calendar dates in the company timezone, inclusive."""
     where, params = [], []
+    if channel and db.one("SELECT 1 FROM channel WHERE code = ?", (channel,)) is None:
+        raise NotFound(f"no channel '{channel}'; `omnictl channels list` shows them")
+    if since and until and _check_date(since, "--from") > _check_date(until, "--to"):
+        raise UsageError(f"--from {since} is after --to {until}")
     if channel:
         where.append("o.channel = ?")
         params.append(channel)
@@ -69,8 +73,7 @@ def list_orders(db: Database, *, channel: str | None = None, status: str | None 
     sql += " ORDER BY o.ordered_on DESC, o.ordered_at DESC, o.id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    for row in db.execute(sql, params):
-        yield _summary(row)
+    return map(_summary, db.execute(sql, params))     # checked now, streamed as read
 
 
 def find_order_id(db: Database, key: str, channel: str | None = None) -> int:

@@ -130,3 +130,27 @@ def test_channels_detect_explains_a_match_and_a_miss(cli, tmp_path):
     assert match["profile"] == "shopify" and match["preview"][0]["order"] == "#2001"
     miss = cli("channels", "detect", write(tmp_path, "x.csv", "foo,bar\n1,2\n"), "--json").json()
     assert miss["profile"] is None and miss["candidates"]
+
+
+def test_list_filters_that_cannot_match_are_errors_before_any_output(cli, db_path):
+    assert cli("import", SHOPIFY).code == 0
+    for args, words in [(("orders", "list", "--channel", "nosuch", "--json"), "no channel 'nosuch'"),
+                        (("orders", "list", "--from", "2026-11-30", "--to", "2026-11-01", "--json"), "is after --to")]:
+        result = cli(*args)
+        assert result.code == 2 and words in result.stderr and result.stdout == "", (args, result)
+
+
+def test_strict_reports_rejects_of_a_file_imported_before(cli, db_path, tmp_path):
+    bad = tmp_path / "orders.csv"
+    bad.write_text(SHOPIFY.read_text(encoding="utf-8") + "#2004,x@example.com,paid\n", encoding="utf-8")
+    assert cli("import", bad).code == 0
+    again = cli("import", bad, "--strict")
+    assert again.code == 1 and "already imported as batch 1 with 1 rejected row" in again.stderr
+
+
+def test_one_bad_file_among_several_says_none_was_imported(cli, db_path, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = cli("import", SHOPIFY, empty, "--json")
+    assert result.code == 2 and "none of the 2 files was imported" in result.stderr
+    assert rows(db_path, "SELECT count(*) FROM import_batch") == [(0,)]

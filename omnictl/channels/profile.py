@@ -205,6 +205,6 @@ def require_match(profile: Profile, table: Table, forced_by: str) -> None:
     if missing:
         wanted = ", ".join(f"'{profile.header_for(f)}'" for f in missing)
         raise InputFileError(
-            f"{table.path}: does not look like a {profile.title} export ({forced_by}): "
+            f"{table.path}: does not fit profile {profile.name}, {profile.title} ({forced_by}): "
             f"missing required column {wanted}"
         )
