@@ -59,18 +59,17 @@ def quantity(value: float) -> str:
 
 
 def table(title: str | None, columns: list[str], rows: Iterable[Iterable], *,
-          justify_right: set[str] = frozenset(), wrap: set[str] = frozenset(),
-          whole: set[str] = frozenset()) -> Table:
-    """A light table. Columns in `wrap` (free text) fold; columns in `whole` (keys such as an
-    order number) are never cut; the others are shortened with an ellipsis on a narrow terminal."""
+          justify_right: set[str] = frozenset(), wrap: set[str] = frozenset()) -> Table:
+    """A light table. Columns in `wrap` (free text) fold onto more lines; the others (codes,
+    numbers, dates) keep their width up to 24 characters and are shortened only beyond that."""
     cells = [["" if v is None else str(v) for v in row] for row in rows]
     grid = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
                  pad_edge=False, show_edge=False)
     for ix, column in enumerate(columns):
-        widest = max((len(row[ix]) for row in cells), default=0)
+        widest = max([len(row[ix]) for row in cells] + [len(column)])
         grid.add_column(column, justify="right" if column in justify_right else "left",
                         no_wrap=column not in wrap, overflow="fold" if column in wrap else "ellipsis",
-                        min_width=widest if column in whole else (12 if column in wrap else None))
+                        min_width=min(widest, 12) if column in wrap else min(widest, 24))
     for row in cells:
         grid.add_row(*row)
     return grid
@@ -109,7 +108,7 @@ def show_import_results(results) -> None:
     rows = []
     for r in results:
         batch = ("dry run" if r.dry_run else r.batch) if r.already_imported_as is None \
-            else f"= {r.already_imported_as}"
+            else f"{r.already_imported_as} (same file)"
         rows.append((Path(r.file).name, r.channel, batch, r.orders_created, r.orders_updated, r.lines,
                      r.rejected, r.unmapped))
     numbers = {"new", "updated", "lines", "rejected", "unmapped"}
@@ -125,13 +124,13 @@ def show_master_result(result) -> None:
 
 
 def show_channels(channels, profiles) -> None:
-    show(table("Channels", ["channel", "name", "profile", "timezone", "location", "lead days", "orders",
-                            "last import"],
-               [(c.code, c.name, c.profile, c.timezone, c.location, c.lead_time_days, c.orders,
-                 c.last_import) for c in channels]))
-    show(table("Profiles", ["profile", "title", "status", "channels", "source"],
-               [(p.name, p.title, "experimental" if p.experimental else "confirmed by a real file",
-                 ", ".join(p.channels), p.source) for p in profiles]))
+    show(table("Channels", ["channel", "name", "profile", "timezone", "location", "lead", "orders"],
+               [(c.code, c.name, c.profile, c.timezone, c.location, c.lead_time_days, c.orders) for c in channels],
+               justify_right={"lead", "orders"}, wrap={"name"}))
+    show(table("Profiles", ["profile", "status", "channels", "title"],
+               [(p.name, "experimental" if p.experimental else "confirmed", ", ".join(p.channels), p.title)
+                for p in profiles], wrap={"title", "channels"}))
+    note("confirmed: tested on a real export; experimental: built from documented layouts only")
 
 
 def show_channel_or_profile(item) -> None:
@@ -151,12 +150,13 @@ def show_channel_or_profile(item) -> None:
 
 
 def show_detection(result) -> None:
-    out.print(f"{result.file}: {result.encoding or 'xlsx'}, delimiter {result.delimiter!r}, "
-              f"{result.columns} columns", markup=False)
+    layout = f"{result.encoding}, delimiter {result.delimiter!r}" if result.encoding else "XLSX workbook"
+    out.print(f"{result.file}: {layout}, {result.columns} columns", markup=False)
     out.print(f"profile: {result.profile or 'none'} ({result.reason})", markup=False)
-    show(table("Candidates", ["profile", "matches", "columns mapped", "missing detect columns"],
+    show(table("Candidates", ["profile", "matches", "mapped", "missing detect columns"],
                [(c["profile"], "yes" if c["matched"] else "no", c["columns_mapped"],
-                 ", ".join(c["missing_detect_columns"])) for c in result.candidates]))
+                 ", ".join(c["missing_detect_columns"])) for c in result.candidates],
+               justify_right={"mapped"}, wrap={"missing detect columns"}))
     for item in result.preview:
         if "reject" in item:
             out.print(f"row {item['row']}: REJECT {item['reject']}", markup=False)
@@ -169,20 +169,23 @@ def show_detection(result) -> None:
 
 
 def show_batches(batches) -> None:
-    show(table("Import batches", ["batch", "kind", "file", "channel", "rows", "rejected", "new orders",
-                                  "updated", "unmapped", "when", "by", "undone"],
-               [(b.id, b.kind, b.file, b.channel, b.rows_read, b.rejected, b.orders_created, b.orders_updated,
-                 b.unmapped, b.started_at, b.actor, b.undone_at or "") for b in batches]))
+    show(table("Import batches", ["batch", "file", "channel", "new", "updated", "rejected", "when"],
+               [(f"{b.id}{' undone' if b.undone_at else ''}", b.file if b.kind == "orders" else f"{b.file} ({b.kind})",
+                 b.channel or "", b.orders_created, b.orders_updated, b.rejected,
+                 (b.started_at or "")[5:16].replace("T", " ")) for b in batches],
+               justify_right={"new", "updated", "rejected"}, wrap={"file"}))
 
 
 def show_batch(info) -> None:
     for key in ("id", "kind", "file", "sha256", "channel", "profile", "rows_read", "imported", "rejected",
                 "orders_created", "orders_updated", "lines", "unmapped", "actor", "started_at",
                 "finished_at", "undone_at", "undone_by"):
-        out.print(f"{key:>15}: {getattr(info, key)}", markup=False, highlight=False)
+        value = getattr(info, key)
+        out.print(f"{key:>15}: {'-' if value is None else value}", markup=False, highlight=False)
     if info.rejects:
         show(table("Rejected rows", ["row", "reason", "raw"],
-                   [(r.row, r.reason, r.raw[:120]) for r in info.rejects]))
+                   [(r.row, r.reason, r.raw[:160]) for r in info.rejects], justify_right={"row"},
+                   wrap={"reason", "raw"}))
 
 
 def show_unmapped(items) -> None:
@@ -190,8 +193,8 @@ def show_unmapped(items) -> None:
         out.print("Every channel SKU maps to a master SKU.")
         return
     show(table("Unmapped channel SKUs", ["channel", "channel sku", "product", "lines", "quantity", "orders"],
-               [(i.channel, i.external_sku or "(none)", i.product_name, i.lines, i.quantity, i.orders)
-                for i in items]))
+               [(i.channel, i.external_sku or "(none)", i.product_name, i.lines, quantity(i.quantity), i.orders)
+                for i in items], justify_right={"lines", "quantity", "orders"}, wrap={"product"}))
     out.print("Map one with: omnictl skus map CHANNEL CHANNEL_SKU SKU", markup=False)
 
 
@@ -203,7 +206,7 @@ def show_orders(orders, limit) -> None:
              "ship by": o.promised_ship_by, "total": money(o.total_minor, o.currency),
              "customer": o.customer_name or o.customer, "lines": o.line_count} for o in orders]
     show(table(None, columns, [[row[c] for c in columns] for row in rows], justify_right={"total", "lines"},
-               wrap={"customer"}, whole={"order", "ship by", "total"}))
+               wrap={"customer"}))
     if limit and len(orders) == limit:
         note(f"showing the first {limit}; use --limit N or --json for all")
 
@@ -223,7 +226,7 @@ def show_order(o) -> None:
               f"'{o.raw_status or ''}'", markup=False, highlight=False)
     show(table(f"Lines (prices in {o.currency})", ["channel sku", "sku", "product", "qty", "price", "payment",
                                                     "fulfilment", "row"],
-               [(l.external_sku or l.line_key, l.sku or l.mapping, (l.product_name or "")[:24],
+               [(l.external_sku or l.line_key, l.sku or l.mapping, l.product_name,
                  quantity(l.quantity), money(l.unit_price_minor, o.currency).split(" ")[0], l.payment,
                  l.fulfilment, l.source_row) for l in o.lines], justify_right={"qty", "price", "row"},
                wrap={"product"}))
