@@ -11,6 +11,8 @@ from omnictl.cli import render as R
 from omnictl.cli.main import app, db, existing_db, reference_db
 
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+CHANNEL = typer.Option(None, "--channel", metavar="CODE", help="Only this channel.")
+ACTOR = typer.Option(None, "--actor", metavar="NAME", help="Who does this (default $USER).")
 
 master_app = typer.Typer(no_args_is_help=True, help="Master data: SKUs, locations, channels, aliases, customers.")
 channels_app = typer.Typer(no_args_is_help=True, help="Channels and the profiles (file layouts) they use.")
@@ -28,12 +30,14 @@ app.add_typer(orders_app, name="orders")
 
 @app.command("import")
 def import_cmd(
-    files: List[Path] = typer.Argument(..., help="Channel export files (CSV, TSV, TXT, XLSX)."),
-    channel: Optional[str] = typer.Option(None, "--channel", help="Channel code; else detected from the header."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Force a profile (file layout) by name."),
+    files: List[Path] = typer.Argument(..., metavar="FILE", help="Channel export files (CSV, TSV, TXT, XLSX)."),
+    channel: Optional[str] = typer.Option(None, "--channel", metavar="CODE",
+                                          help="Channel code; else detected from the header."),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="NAME",
+                                          help="Force a profile (file layout) by name."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and check everything, write nothing."),
     strict: bool = typer.Option(False, "--strict", help="Any rejected row fails the file (exit 1)."),
-    actor: Optional[str] = typer.Option(None, "--actor", help="Who imports (default $USER)."),
+    actor: Optional[str] = ACTOR,
     as_json: bool = JSON,
 ):
     """Import channel order exports; each file is one batch and one transaction."""
@@ -61,11 +65,11 @@ def import_cmd(
 
 @master_app.command("import")
 def master_import(
-    kind: str = typer.Argument(..., help="skus, locations, channels, aliases or customers."),
-    file: Path = typer.Argument(..., help="CSV or XLSX with the documented header."),
+    kind: str = typer.Argument(..., metavar="KIND", help="skus, locations, channels, aliases or customers."),
+    file: Path = typer.Argument(..., metavar="FILE", help="CSV or XLSX with the documented header."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the file, write nothing."),
     strict: bool = typer.Option(False, "--strict", help="Any rejected row fails the file (exit 1)."),
-    actor: Optional[str] = typer.Option(None, "--actor", help="Who imports (default $USER)."),
+    actor: Optional[str] = ACTOR,
     as_json: bool = JSON,
 ):
     """Import master data from CSV or XLSX (header documented in the README)."""
@@ -97,7 +101,7 @@ def channels_list(as_json: bool = JSON):
 
 
 @channels_app.command("show")
-def channels_show(name: str = typer.Argument(..., help="Channel code or profile name."), as_json: bool = JSON):
+def channels_show(name: str = typer.Argument(..., metavar="NAME", help="Channel code or profile name."), as_json: bool = JSON):
     """One channel's settings, or one profile's columns and vocabulary."""
     from omnictl.channels.catalog import show
 
@@ -106,7 +110,7 @@ def channels_show(name: str = typer.Argument(..., help="Channel code or profile 
 
 
 @channels_app.command("detect")
-def channels_detect(file: Path = typer.Argument(..., help="An export file."), as_json: bool = JSON):
+def channels_detect(file: Path = typer.Argument(..., metavar="FILE", help="An export file."), as_json: bool = JSON):
     """Which profile matches FILE and why, with its first orders as they would import."""
     from omnictl.channels.catalog import detect_file
 
@@ -117,8 +121,9 @@ def channels_detect(file: Path = typer.Argument(..., help="An export file."), as
 # -- batches --------------------------------------------------------------------------------
 
 @imports_app.command("list")
-def imports_list(channel: Optional[str] = typer.Option(None, "--channel"),
-                 limit: Optional[int] = typer.Option(None, "--limit"), as_json: bool = JSON):
+def imports_list(channel: Optional[str] = CHANNEL,
+                 limit: Optional[int] = typer.Option(None, "--limit", metavar="N", help="At most N batches."),
+                 as_json: bool = JSON):
     """Import batches, newest first."""
     from omnictl.batches import list_batches
 
@@ -127,7 +132,7 @@ def imports_list(channel: Optional[str] = typer.Option(None, "--channel"),
 
 
 @imports_app.command("show")
-def imports_show(batch: int = typer.Argument(..., help="Batch id."), as_json: bool = JSON):
+def imports_show(batch: int = typer.Argument(..., metavar="ID", help="Batch id."), as_json: bool = JSON):
     """One batch: file, hash, counts and every rejected row with its reason."""
     from omnictl.batches import get_batch
 
@@ -136,8 +141,8 @@ def imports_show(batch: int = typer.Argument(..., help="Batch id."), as_json: bo
 
 
 @imports_app.command("undo")
-def imports_undo(batch: int = typer.Argument(..., help="Batch id."),
-                 actor: Optional[str] = typer.Option(None, "--actor"), as_json: bool = JSON):
+def imports_undo(batch: int = typer.Argument(..., metavar="ID", help="Batch id."),
+                 actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """Undo an order batch (only the latest batch touching its orders)."""
     from omnictl.batches import undo_batch
     from omnictl.importer import actor_name
@@ -153,7 +158,7 @@ def imports_undo(batch: int = typer.Argument(..., help="Batch id."),
 # -- skus -----------------------------------------------------------------------------------
 
 @skus_app.command("unmapped")
-def skus_unmapped(channel: Optional[str] = typer.Option(None, "--channel"), as_json: bool = JSON):
+def skus_unmapped(channel: Optional[str] = CHANNEL, as_json: bool = JSON):
     """Channel SKUs with no alias and no master SKU, with how many lines wait on them."""
     from omnictl.skus import unmapped
 
@@ -162,9 +167,10 @@ def skus_unmapped(channel: Optional[str] = typer.Option(None, "--channel"), as_j
 
 
 @skus_app.command("map")
-def skus_map(channel: str = typer.Argument(...), external_sku: str = typer.Argument(...),
-             sku: str = typer.Argument(...),
-             factor: float = typer.Option(1.0, "--factor", help="Master units per channel unit."),
+def skus_map(channel: str = typer.Argument(..., metavar="CHANNEL", help="Channel code."),
+             external_sku: str = typer.Argument(..., metavar="EXTERNAL_SKU", help="The channel's own SKU or listing id."),
+             sku: str = typer.Argument(..., metavar="SKU", help="The master SKU it stands for."),
+             factor: float = typer.Option(1.0, "--factor", metavar="N", help="Master units per channel unit."),
              as_json: bool = JSON):
     """Map a channel SKU to a master SKU; its waiting lines are resolved at once."""
     from omnictl.skus import map_sku
@@ -180,13 +186,14 @@ def skus_map(channel: str = typer.Argument(...), external_sku: str = typer.Argum
 
 @orders_app.command("list")
 def orders_list(
-    channel: Optional[str] = typer.Option(None, "--channel"),
+    channel: Optional[str] = CHANNEL,
     status: Optional[str] = typer.Option(None, "--status", help="pending, paid, shipped, delivered, cancelled, returned, refunded."),
     since: Optional[str] = typer.Option(None, "--from", help="First order date (company timezone), YYYY-MM-DD."),
     until: Optional[str] = typer.Option(None, "--to", help="Last order date (company timezone), YYYY-MM-DD."),
     sku: Optional[str] = typer.Option(None, "--sku", help="Master or channel SKU."),
     customer: Optional[str] = typer.Option(None, "--customer", help="Customer code, email or name."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="At most N orders (default 50 on a terminal, all with --json)."),
+    limit: Optional[int] = typer.Option(None, "--limit", metavar="N",
+                                        help="At most N orders (default 50 in the table, all with --json)."),
     as_json: bool = JSON,
 ):
     """Orders from every channel, newest first."""
@@ -200,8 +207,10 @@ def orders_list(
 
 
 @orders_app.command("show")
-def orders_show(order: str = typer.Argument(..., help="Order number (with or without #) or id."),
-                channel: Optional[str] = typer.Option(None, "--channel"), as_json: bool = JSON):
+def orders_show(order: str = typer.Argument(..., metavar="ORDER", help="Order number (with or without #) or id."),
+                channel: Optional[str] = typer.Option(None, "--channel", metavar="CODE",
+                                                      help="The channel, when several have this order number."),
+                as_json: bool = JSON):
     """One order: lines, amounts, payment and fulfilment, history, source batch and row."""
     from omnictl.orders import get_order
 
