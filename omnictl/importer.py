@@ -286,21 +286,23 @@ class OrderWriter:
         if not chunk:
             return
         self.background.wait()
+        self.pending = set()               # orders written in this chunk; earlier ones are in `existing`
         existing = self._existing({order.external_id for order in chunk})
         buyers = self.parties.resolve([(o.customer_name, o.customer_email, o.customer_phone, o.address)
                                        for o in chunk if o.external_id not in existing])
         buyer = iter(buyers)
         for order in chunk:
-            if order.external_id in existing:
-                self._update_order(existing[order.external_id], order)
-                continue
-            customer_id, party_id = next(buyer)
-            if order.external_id in self.pending:          # again in this file: merge into it
+            key = order.external_id
+            customer_id, party_id = (None, None) if key in existing else next(buyer)
+            if key in self.pending:                        # this file wrote the order already: merge
                 self._flush()
                 self.background.wait()
-                self._update_order(self._existing({order.external_id})[order.external_id], order)
+                self._update_order(self._existing({key})[key], order, again=True)
+            elif key in existing:
+                self._update_order(existing[key], order, again=existing[key]["last_batch_id"] == self.batch)
             else:
                 self._insert_order(order, customer_id, party_id)
+            self.pending.add(key)
         self._flush()
 
     def _existing(self, external_ids: set[str]) -> dict:
@@ -324,7 +326,6 @@ class OrderWriter:
         self.new_orders.append((order_id, self.channel, order.external_id, *_order_columns(order),
                                 customer_id, party_id, self.batch, self.batch, order.first_row))
         self.new_events.append((order_id, None, self.batch, self.now, "created", None, order.status))
-        self.pending.add(order.external_id)
         for line in order.lines:
             self._insert_line(order_id, line)
         self.count.orders_created += 1
@@ -338,12 +339,11 @@ class OrderWriter:
         self.count.unmapped += values[2] == "unmapped"
         return line_id
 
-    def _update_order(self, existing, order: OrderRecord) -> None:
+    def _update_order(self, existing, order: OrderRecord, again: bool) -> None:
         """A known order: record and apply each changed field. An empty value never erases
         a known one; a second group of rows for an order this file already wrote (rows not
         adjacent) only adds what is missing, and the order's fulfilment covers all its lines."""
         order_id = existing["id"]
-        again = existing["last_batch_id"] == self.batch
         conflict = _identity_conflict(existing, order)
         if conflict:
             for row_no in order.row_nos:
@@ -427,7 +427,6 @@ class OrderWriter:
         if self.progress and self.new_orders:
             self.progress(self.count.rows_read)
         self.new_orders, self.new_lines, self.new_events, self.rejects = [], [], [], []
-        self.pending.clear()
 
 
 class BackgroundWriter:

@@ -173,3 +173,16 @@ def test_a_shopify_file_without_its_total_column_is_refused(cli, tmp_path):
     path.write_text(text, encoding="utf-8")
     result = cli("import", path, "--profile", "shopify")
     assert result.code == 2 and "missing required column 'total'" in result.stderr.lower()
+
+
+def test_orders_interleaved_row_by_row_are_merged(db, tmp_path):
+    """A file sorted by SKU splits every order: A, B, A, B ... must neither crash nor duplicate."""
+    lines = SHOPIFY.read_text(encoding="utf-8").splitlines(keepends=True)
+    first_2001, shade_2001, bulb_2001 = "".join(lines[1:3]), lines[3], lines[4]
+    text = SHOPIFY.read_text(encoding="utf-8").replace("#2003", "#2004")
+    other = text.splitlines(keepends=True)[6]                       # #2004, one row
+    mixed = tmp_path / "orders_by_sku.csv"
+    mixed.write_text(lines[0] + first_2001 + lines[5] + shade_2001 + lines[6] + bulb_2001 + other, encoding="utf-8")
+    [result] = import_files(db, [mixed])
+    assert (result.orders_created, result.lines, result.rejected) == (4, 6, 0)
+    assert len(get_order(db, "2001").lines) == 3 and get_order(db, "2001").total_minor == 19700
