@@ -199,6 +199,9 @@ def show_unmapped(items) -> None:
 
 
 def show_orders(orders, limit) -> None:
+    if not orders:
+        note("no orders match")
+        return
     columns = ["order", "channel", "ordered", "status", "ship by", "total", "customer", "lines"]
     if out.width < 110:                   # a narrow terminal: the order date and line count give way
         columns = ["order", "channel", "status", "ship by", "total", "customer"]
