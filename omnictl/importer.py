@@ -62,7 +62,6 @@ class _Plan:
     profile: Profile
     channel: dict
     create_channel: bool
-    label: str
 
 
 def import_files(db: Database, paths: Iterable[str | Path], *, channel: str | None = None,
@@ -89,32 +88,28 @@ def _plan(db: Database, table: Table, channel_code: str | None, profile_name: st
             raise NotFound(f"no channel '{channel_code}'; add it with `omnictl master import channels FILE` "
                            "or leave --channel out to detect it from the file")
     if profile_name:
-        prof = get_profile(profile_name)
-        require_match(prof, table, f"--profile {profile_name}")
+        prof, how = get_profile(profile_name), f"--profile {profile_name}"
     elif channel_row is not None:
         prof = get_profile(channel_row["profile"])
-        require_match(prof, table, f"channel {channel_code} uses profile {prof.name}")
+        how = f"channel {channel_code} uses profile {prof.name}"
     elif getattr(table, "profile_name", None):
-        prof = get_profile(table.profile_name)
+        prof, how = get_profile(table.profile_name), "detected with its partner file"
     else:
-        prof = _detected_profile(table)
+        prof, how = _detected_profile(table), "detected from its header"
     if prof.refuse:
         raise InputFileError(f"{table.path}: {prof.refuse}")
     if prof.part_of and not getattr(table, "joined", False):
         partner = get_profile(prof.part_of)
         raise InputFileError(f"{table.path}: is a {prof.title}; import it together with its {partner.title} "
                              f"in one command (omnictl import ORDERS_FILE DETAIL_FILE)")
-    missing = prof.missing_required(table)
-    if missing:
-        wanted = ", ".join(f"'{prof.header_for(f)}'" for f in missing)
-        raise InputFileError(f"{table.path}: missing required column {wanted} for profile {prof.name}")
+    require_match(prof, table, how)
     if channel_row is not None:
         if profile_name and channel_row["profile"] != prof.name:
             raise UsageError(f"channel {channel_code} uses profile {channel_row['profile']}, not {prof.name}")
-        return _Plan(table, prof, dict(channel_row), False, table.name)
+        return _Plan(table, prof, dict(channel_row), False)
     users = db.query("SELECT * FROM channel WHERE profile = ? AND active = 1 ORDER BY code", (prof.name,))
     if len(users) == 1:
-        return _Plan(table, prof, dict(users[0]), False, table.name)
+        return _Plan(table, prof, dict(users[0]), False)
     if len(users) > 1:
         names = ", ".join(u["code"] for u in users)
         raise UsageError(f"{table.path}: channels {names} all use profile {prof.name}; "
@@ -125,7 +120,7 @@ def _plan(db: Database, table: Table, channel_code: str | None, profile_name: st
                          "say which channel with --channel")
     new_channel = {"code": prof.name, "name": prof.title, "profile": prof.name,
                    "timezone": prof.timezone, "location": None, "lead_time_days": 2}
-    return _Plan(table, prof, new_channel, True, table.name)
+    return _Plan(table, prof, new_channel, True)
 
 
 def _detected_profile(table: Table) -> Profile:
@@ -222,14 +217,15 @@ class OrderWriter:
         self.batch = result.batch = self.db.execute(
             "INSERT INTO import_batch (kind, file_name, sha256, channel, profile, actor, started_at) "
             "VALUES ('orders', ?, ?, ?, ?, ?, ?)",
-            (plan.label, table.sha256, self.channel, plan.profile.name, self.actor, self.now)).lastrowid
+            (table.name, table.sha256, self.channel, plan.profile.name, self.actor, self.now)).lastrowid
         mapper = Mapper(plan.profile, table, timezone=plan.channel.get("timezone") or plan.profile.timezone,
                         lead_time_days=plan.channel.get("lead_time_days") or 0,
                         default_currency=self.db.setting("company.currency"), company_zone=clock.zone())
-        with search_indexes_deferred(self.db, _size(table)):
+        size = _size(table)
+        with search_indexes_deferred(self.db, size):
             self.background = BackgroundWriter(self.db.conn)
             try:
-                for record in mapped(mapper, _size(table)):
+                for record in mapped(mapper, size):
                     if isinstance(record, Reject):
                         self._reject(record)
                     else:

@@ -223,13 +223,11 @@ def _open_xlsx(path: Path) -> Table:
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
-    header_row, header = 0, None
-    for header_row, values in _xlsx_rows(path, skip=0):
-        if any(v.strip() for v in values):
-            header = values
-            break
-    if header is None:
+    found = next(((row_no, values) for row_no, values in _xlsx_rows(path, skip=0)
+                  if any(v.strip() for v in values)), None)
+    if found is None:
         raise InputFileError(f"{path}: the workbook's first sheet is empty")
+    header_row, header = found
     while header and not header[-1].strip():
         header.pop()
     return Table(path, digest.hexdigest(), "xlsx", None, None, header, header_row)

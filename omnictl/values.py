@@ -203,7 +203,7 @@ def _has_time(fmt: str) -> bool:
 @lru_cache(maxsize=65536)
 def email_key(text: str | None) -> str | None:
     text = (text or "").strip().lower()
-    return text if "@" in text and "redacted" != text else None
+    return text if "@" in text else None
 
 
 @lru_cache(maxsize=65536)

@@ -15,6 +15,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from omnictl.values import minor_digits
+
 out = Console(soft_wrap=False)
 if not out.is_terminal:          # piped or redirected: never cut a table to 80 columns
     out.width = max(out.width, 200)
@@ -44,14 +46,12 @@ def stream_json(items: Iterable[BaseModel | dict]) -> int:
     return count
 
 
-def money(minor: int | None, currency: str | None) -> str:
+def money(minor: int | None, currency: str | None, with_code: bool = True) -> str:
     if minor is None:
         return ""
-    from omnictl.values import minor_digits
-
     digits = minor_digits(currency)
-    value = minor / (10 ** digits)
-    return f"{value:,.{digits}f} {currency or ''}".strip()
+    amount = f"{minor / 10 ** digits:,.{digits}f}"
+    return f"{amount} {currency}" if with_code and currency else amount
 
 
 def quantity(value: float) -> str:
@@ -230,7 +230,7 @@ def show_order(o) -> None:
     show(table(f"Lines (prices in {o.currency})", ["channel sku", "sku", "product", "qty", "price", "payment",
                                                     "fulfilment", "row"],
                [(l.external_sku or l.line_key, l.sku or l.mapping, l.product_name,
-                 quantity(l.quantity), money(l.unit_price_minor, o.currency).split(" ")[0], l.payment,
+                 quantity(l.quantity), money(l.unit_price_minor, o.currency, with_code=False), l.payment,
                  l.fulfilment, l.source_row) for l in o.lines], justify_right={"qty", "price", "row"},
                wrap={"product"}))
     show(table("History", ["at", "batch", "line", "change"],
