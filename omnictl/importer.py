@@ -471,7 +471,8 @@ class BackgroundWriter:
 # Indexes for searching later, not used while importing. A bulk load into tables smaller than
 # the file builds them once afterwards (a sort) instead of row by row; inside the import's
 # transaction, so a failed import rolls the drop back too.
-SEARCH_INDEXES = ("sales_order_ordered_on", "sales_order_customer", "sales_order_external", "order_line_sku",
+SEARCH_INDEXES = ("sales_order_ordered_on", "sales_order_customer", "sales_order_party", "sales_order_external",
+                  "order_line_sku",
                   "order_line_external_sku", "order_line_unmapped", "order_event_order", "order_event_batch")
 BULK_MIN_BYTES = 32 * 1024 * 1024
 BYTES_PER_LINE_GUESS = 300
