@@ -472,8 +472,8 @@ class BackgroundWriter:
 # the file builds them once afterwards (a sort) instead of row by row; inside the import's
 # transaction, so a failed import rolls the drop back too.
 SEARCH_INDEXES = ("sales_order_ordered_on", "sales_order_customer", "sales_order_party", "sales_order_external",
-                  "order_line_sku",
-                  "order_line_external_sku", "order_line_unmapped", "order_event_order", "order_event_batch")
+                  "order_line_sku", "order_line_external_sku", "order_line_unmapped", "order_event_order",
+                  "order_event_batch")
 BULK_MIN_BYTES = 32 * 1024 * 1024
 BYTES_PER_LINE_GUESS = 300
 
