@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import queue
+import re
 import threading
 from contextlib import contextmanager
 from operator import attrgetter
@@ -20,7 +21,7 @@ from typing import Callable, Iterable
 from omnictl import clock
 from omnictl.channels.mapping import (LineRecord, Mapper, OrderRecord, Reject, overall_status,
                                       summarise_fulfilment)
-from omnictl.channels.profile import Profile, detect, get_profile, require_match
+from omnictl.channels.profile import Profile, all_profiles, detect, get_profile, require_match
 from omnictl.channels.joined import pair_files
 from omnictl.channels.pipeline import mapped
 from omnictl.db import Database
@@ -40,6 +41,8 @@ LINE_COLUMNS = (
     "line_total_minor", "payment", "fulfilment", "status", "raw_status", "shipped_at",
 )
 FLUSH_EVERY = 2000
+ROUTING_PROFILE = "omnictl"                   # omnictl's own layout, detected before any channel's
+CHANNEL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _order_columns = attrgetter(*ORDER_COLUMNS)
 
 
@@ -72,12 +75,76 @@ def import_files(db: Database, paths: Iterable[str | Path], *, channel: str | No
     paths = list(paths)
     try:
         tables = [open_table(p) for p in paths]
-        plans = [_plan(db, unit, channel, profile) for unit in pair_files(tables)]
+        plans = [plan for unit in pair_files(tables) for plan in _plans(db, unit, channel, profile)]
     except InputFileError as err:
         if len(paths) > 1:
             raise InputFileError(f"{err}; none of the {len(paths)} files was imported") from None
         raise
     return [_import_one(db, plan, dry_run, strict, actor_name(actor), progress) for plan in plans]
+
+
+def _plans(db: Database, table: Table, channel_code: str | None, profile_name: str | None) -> list[_Plan]:
+    """One plan per channel the file feeds: one, except for a layout with a channel column."""
+    if not profile_name and ROUTING_PROFILE in all_profiles() and \
+            get_profile(ROUTING_PROFILE).matches(table.header):
+        profile_name = ROUTING_PROFILE                  # any channel's orders in omnictl's layout
+    prof = get_profile(profile_name) if profile_name else None
+    if prof is not None and "channel" in prof.columns:
+        return _routed_plans(db, table, prof, channel_code)
+    return [_plan(db, table, channel_code, profile_name)]
+
+
+def _routed_plans(db: Database, table: Table, prof: Profile, channel_code: str | None) -> list[_Plan]:
+    """Rows go to the channel they name (created when new); an empty one to --channel or the default."""
+    if prof.refuse or prof.part_of:
+        raise InputFileError(f"{table.path}: profile {prof.name} cannot route rows by channel")
+    require_match(prof, table, f"--profile {prof.name}")
+    if channel_code and db.one("SELECT 1 FROM channel WHERE code = ?", (channel_code,)) is None:
+        raise NotFound(f"no channel '{channel_code}'; add it with `omnictl master import channels FILE`")
+    default = channel_code or prof.name
+    column = next((table.header.index(a) for a in prof.columns["channel"] if a in table.header), None)
+    codes = _channel_codes(table, column, default)
+    plans = []
+    for code in codes:
+        part = table if len(codes) == 1 else ChannelRows(table, column, code, default)
+        row = db.one("SELECT * FROM channel WHERE code = ?", (code,))
+        if row is not None:
+            plans.append(_Plan(part, prof, dict(row), False))
+        else:
+            plans.append(_Plan(part, prof, {"code": code, "name": code, "profile": prof.name,
+                                            "timezone": prof.timezone, "location": None, "lead_time_days": 2},
+                               True))
+    return plans
+
+
+def _channel_codes(table: Table, column: int | None, default: str) -> list[str]:
+    if column is None:
+        return [default]
+    codes: dict[str, int] = {}
+    for row_no, values in table.data_rows():
+        code = values[column].strip() if column < len(values) else ""
+        if code and not CHANNEL_CODE.fullmatch(code):
+            raise InputFileError(f"{table.path}: row {row_no}, column 'channel': '{code[:40]}' is not a channel "
+                                 "code (letters, digits, '.', '_' or '-', at most 40)")
+        codes.setdefault(code or default, row_no)
+    return list(codes) or [default]
+
+
+class ChannelRows:
+    """The rows of a table that belong to one channel; everything else is the table's own."""
+
+    def __init__(self, table: Table, column: int, code: str, default: str):
+        self.table, self.column, self.code, self.default = table, column, code, default
+
+    def __getattr__(self, name):
+        return getattr(self.table, name)
+
+    def data_rows(self):
+        column, code, default = self.column, self.code, self.default
+        for row_no, values in self.table.data_rows():
+            value = values[column].strip() if column < len(values) else ""
+            if (value or default) == code:
+                yield row_no, values
 
 
 def _plan(db: Database, table: Table, channel_code: str | None, profile_name: str | None) -> _Plan:

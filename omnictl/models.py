@@ -59,6 +59,12 @@ class UndoResult(BaseModel):
     lines_removed: int
 
 
+class StatusStep(BaseModel):
+    at: str
+    status: str | None
+    batch: int | None
+
+
 class OrderSummary(BaseModel):
     id: int
     channel: str
@@ -75,6 +81,8 @@ class OrderSummary(BaseModel):
     customer: str | None       # customer code
     customer_name: str | None
     line_count: int
+    matched: str | None = None                    # search: what the text matched
+    status_history: list[StatusStep] | None = None   # search and customer view: created, then each change
 
 
 class LineInfo(BaseModel):
@@ -121,6 +129,42 @@ class OrderDetail(OrderSummary):
     source_row: int | None
     lines: list[LineInfo] = []
     history: list[EventInfo] = []
+
+
+class CustomerInfo(BaseModel):
+    code: str | None
+    tier: str | None
+    name: str | None
+    email: str | None
+    phone: str | None
+    codes: list[str] = []           # every customer record found for this person
+    first_order: str | None = None
+    last_order: str | None = None
+
+
+class ChannelTotals(BaseModel):
+    channel: str
+    orders: int = 0
+    open_orders: int = 0
+    totals_minor: dict[str, int] = {}     # per currency
+    base_total_minor: int | None = None   # in the company currency, at each order's date's rate
+    base_currency: str | None = None
+
+
+class CustomerView(BaseModel):
+    customer: CustomerInfo
+    channels: list[ChannelTotals]
+    orders: list[OrderSummary]
+    warnings: list[str] = []
+
+
+class ExportResult(BaseModel):
+    file: str
+    orders: int = 0
+    lines: int = 0
+    rows: int = 0
+    since: str | None = None
+    channel: str | None = None
 
 
 class ProfileInfo(BaseModel):
@@ -187,3 +231,98 @@ class MasterImportResult(BaseModel):
     lines_remapped: int = 0
     dry_run: bool = False
     rejects: list[RejectInfo] = []
+
+
+class SettingInfo(BaseModel):
+    key: str                   # a key ending in `*` describes a family (close.owner.*)
+    value: str | int | float | list[str] | None     # the value in force: set, else the default
+    default: str | int | float | list[str] | None
+    is_set: bool
+    type: str                  # text, timezone, currency, int, float, percent, list
+    allowed: str = ""          # what values are accepted, in words
+    description: str
+    readonly: bool = False
+
+
+class SettingChange(BaseModel):
+    key: str
+    old: str | None            # stored text before; None = was not set
+    new: str | None            # stored text now; None = back to the default
+    value: str | int | float | list[str] | None     # the value in force now
+
+
+class SettingsResult(BaseModel):
+    actor: str
+    changes: list[SettingChange] = []
+    orders_redated: int = 0    # orders whose calendar date moved with a new company timezone
+    ship_by_moved: int = 0     # of those, derived ship-by dates moved by as many days
+    warnings: list[str] = []
+
+
+class FxImportResult(BaseModel):
+    file: str
+    batch: int | None
+    base_currency: str
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0           # a newer rate for a (currency, date) that had another
+    unchanged: int = 0
+    rejected: int = 0
+    already_imported_as: int | None = None
+    dry_run: bool = False
+    rejects: list[RejectInfo] = []
+
+
+class FxRate(BaseModel):
+    currency: str
+    on_date: str
+    rate: str                  # base-currency units for one unit of `currency`, decimal text
+    base_currency: str | None
+    batch: int | None
+
+
+class DbInfo(BaseModel):
+    path: str
+    size_bytes: int            # the database file plus its -wal
+    wal_bytes: int
+    page_size: int
+    page_count: int
+    free_pages: int
+    schema_version: int
+    schema_latest: int         # the newest schema this omnictl knows
+    sqlite_version: str
+    journal_mode: str
+    tables: dict[str, int]     # rows per table (not SQLite's own, not the search index's shadow tables)
+    last_batches: list[BatchInfo]
+    timezone: str | None       # company settings
+    currency: str | None
+
+
+class CheckItem(BaseModel):
+    name: str
+    status: str                # ok, fail, or skipped (cannot apply to this database)
+    details: str
+    problems: list[str] = []   # the first rows that break it, each named
+    problem_count: int = 0
+
+
+class CheckReport(BaseModel):
+    ok: bool
+    checks: list[CheckItem]
+
+
+class BackupResult(BaseModel):
+    path: str
+    bytes: int
+    seconds: float
+    integrity_ok: bool
+    integrity: list[str]       # quick_check on the copy: ["ok"] or its messages
+
+
+class VacuumResult(BaseModel):
+    path: str
+    bytes_before: int
+    bytes_after: int
+    free_pages_before: int
+    free_pages_after: int
+    seconds: float

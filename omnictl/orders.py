@@ -11,7 +11,7 @@ from omnictl.models import EventInfo, LineInfo, OrderDetail, OrderSummary
 
 STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled", "returned", "refunded")
 
-_SUMMARY_SQL = """
+SUMMARY_SQL = """
 SELECT o.*, c.code AS customer_code, p.name AS customer_name, p.email AS customer_email,
        p.phone AS customer_phone,
        (SELECT count(*) FROM order_line l WHERE l.order_id = o.id) AS line_count
@@ -21,7 +21,7 @@ LEFT JOIN party p ON p.id = o.party_id
 """
 
 
-def _summary(row) -> OrderSummary:
+def summary(row) -> OrderSummary:
     return OrderSummary(
         id=row["id"], channel=row["channel"], external_id=row["external_id"], status=row["status"],
         payment=row["payment"], fulfilment=row["fulfilment"],
@@ -31,7 +31,7 @@ def _summary(row) -> OrderSummary:
         customer_name=row["customer_name"], line_count=row["line_count"])
 
 
-def _check_date(text: str | None, option: str) -> str | None:
+def check_date(text: str | None, option: str) -> str | None:
     if text is None:
         return None
     try:
@@ -47,7 +47,7 @@ def list_orders(db: Database, *, channel: str | None = None, status: str | None 
     where, params = [], []
     if channel and db.one("SELECT 1 FROM channel WHERE code = ?", (channel,)) is None:
         raise NotFound(f"no channel '{channel}'; `omnictl channels list` shows them")
-    if since and until and _check_date(since, "--from") > _check_date(until, "--to"):
+    if since and until and check_date(since, "--from") > check_date(until, "--to"):
         raise UsageError(f"--from {since} is after --to {until}")
     if channel:
         where.append("o.channel = ?")
@@ -57,10 +57,10 @@ def list_orders(db: Database, *, channel: str | None = None, status: str | None 
             raise UsageError(f"--status '{status}' is not one of {', '.join(STATUSES)}")
         where.append("o.status = ?")
         params.append(status)
-    if since := _check_date(since, "--from"):
+    if since := check_date(since, "--from"):
         where.append("o.ordered_on >= ?")
         params.append(since)
-    if until := _check_date(until, "--to"):
+    if until := check_date(until, "--to"):
         where.append("o.ordered_on <= ?")
         params.append(until)
     if sku:
@@ -69,11 +69,11 @@ def list_orders(db: Database, *, channel: str | None = None, status: str | None 
     if customer:
         where.append("(c.code = ? OR p.email_key = lower(?) OR p.name LIKE ?)")
         params += [customer, customer, f"%{customer}%"]
-    sql = _SUMMARY_SQL + (" WHERE " + " AND ".join(where) if where else "")
+    sql = SUMMARY_SQL + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY o.ordered_on DESC, o.ordered_at DESC, o.id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return map(_summary, db.execute(sql, params))     # checked now, streamed as read
+    return map(summary, db.execute(sql, params))     # checked now, streamed as read
 
 
 def find_order_id(db: Database, key: str, channel: str | None = None) -> int:
@@ -97,8 +97,8 @@ def find_order_id(db: Database, key: str, channel: str | None = None) -> int:
 
 def get_order(db: Database, key: str, channel: str | None = None) -> OrderDetail:
     order_id = find_order_id(db, key, channel)
-    row = db.one(_SUMMARY_SQL + " WHERE o.id = ?", (order_id,))
-    summary = _summary(row)
+    row = db.one(SUMMARY_SQL + " WHERE o.id = ?", (order_id,))
+    head = summary(row)
     batch = db.one("SELECT file_name FROM import_batch WHERE id = ?", (row["last_batch_id"],))
     lines = [LineInfo(id=l["id"], line_key=l["line_key"], sku=l["sku"], external_sku=l["external_sku"],
                       mapping=l["mapping"], product_name=l["product_name"], quantity=l["quantity"],
@@ -112,7 +112,7 @@ def get_order(db: Database, key: str, channel: str | None = None) -> OrderDetail
                for e in db.query("SELECT e.*, l.line_key FROM order_event e LEFT JOIN order_line l "
                                  "ON l.id = e.line_id WHERE e.order_id = ? ORDER BY e.id", (order_id,))]
     return OrderDetail(
-        **summary.model_dump(), raw_status=row["raw_status"], ordered_raw=row["ordered_raw"],
+        **head.model_dump(), raw_status=row["raw_status"], ordered_raw=row["ordered_raw"],
         deliver_by=row["deliver_by"], subtotal_minor=row["subtotal_minor"],
         shipping_minor=row["shipping_minor"], tax_minor=row["tax_minor"],
         discount_minor=row["discount_minor"], refunded_minor=row["refunded_minor"],

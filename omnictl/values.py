@@ -83,6 +83,15 @@ def to_minor(amount: Decimal, currency: str | None) -> int:
     return int(scaled.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 
 
+def from_minor(minor: int, currency: str | None) -> str:
+    """Integer minor units → the plain decimal text (`1234.50`, `1200` for JPY); exact."""
+    return str(Decimal(minor).scaleb(-minor_digits(currency)))
+
+
+def quantity_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 def parse_quantity(text: str) -> float | int:
     """`1`, `1.0`, `-1.0`, `3\t` → a number; whole numbers come back as int."""
     if text.isdigit():

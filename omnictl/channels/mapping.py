@@ -245,7 +245,7 @@ class Mapper:
                 order.lines.append(self._line(order, states, row_no, values, occurrences))
             except (RowFault, ValueError) as err:
                 yield Reject(row_no, str(err), self.table.raw_text(values), getattr(err, "header", None))
-        if self.profile.has_lines and not order.lines:
+        if self.profile.has_lines and not order.lines and not summary:
             return
         self._summarise(order, states)
         yield order
@@ -253,12 +253,12 @@ class Mapper:
     ITEM_FIELDS = ("line_id", "sku", "listing_id", "product_name")
 
     def _summary_rows(self, rows) -> set[int]:
-        """With `summary_rows`, rows of a multi-row order that name no item (while another does)."""
-        if not self.profile.summary_rows or len(rows) < 2:
+        """With `summary_rows`, an order's rows that name no item: order fields only. When no
+        row names an item, the order has no lines (an order-level row)."""
+        if not self.profile.summary_rows:
             return set()
         item_ix = [self.index[f] for f in self.ITEM_FIELDS if f in self.index]
-        bare = {row_no for row_no, values in rows if not any(_first_text(values, ix) for ix in item_ix)}
-        return bare if len(bare) < len(rows) else set()
+        return {row_no for row_no, values in rows if not any(_first_text(values, ix) for ix in item_ix)}
 
     def _order_fields(self, rows) -> tuple[dict[str, str], dict[str, int]]:
         """Order-level texts: the first row's, each gap filled from the first later row that has it."""

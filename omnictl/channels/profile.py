@@ -27,6 +27,7 @@ ORDER_FIELDS = {
     "cancelled_at", "currency", "subtotal", "shipping", "tax", "discount", "order_total",
     "refunded", "order_status", "payment_status", "fulfilment_status", "refund_status",
     "ship_by", "deliver_by", "customer_name", "customer_email", "customer_phone", "address",
+    "channel",      # the channel each row belongs to: a profile that maps it routes rows by it
 }
 LINE_FIELDS = {
     "line_id", "sku", "listing_id", "product_name", "quantity", "price", "line_total",

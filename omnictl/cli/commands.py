@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -23,7 +24,9 @@ app.add_typer(master_app, name="master")
 app.add_typer(channels_app, name="channels")
 app.add_typer(imports_app, name="imports")
 app.add_typer(skus_app, name="skus")
+customers_app = typer.Typer(no_args_is_help=True, help="Customers across every channel.")
 app.add_typer(orders_app, name="orders")
+app.add_typer(customers_app, name="customers")
 
 
 # -- import ---------------------------------------------------------------------------------
@@ -216,6 +219,48 @@ def orders_show(order: str = typer.Argument(..., metavar="ORDER", help="Order nu
 
     detail = get_order(existing_db(), order, channel)
     R.dump_json(detail) if as_json else R.show_order(detail)
+
+
+@orders_app.command("search")
+def orders_search(text: str = typer.Argument(..., metavar="TEXT",
+                                             help="Order number (# optional), name, phone, email, customer code or SKU."),
+                  limit: int = typer.Option(50, "--limit", metavar="N", help="At most N orders."),
+                  as_json: bool = JSON):
+    """Find orders in every channel: exact order number first, then email or phone, name, SKU."""
+    from omnictl.search import search_orders
+
+    found = search_orders(existing_db(), text, limit=limit)
+    R.dump_json([o.model_dump() for o in found]) if as_json else \
+        R.show_found_orders(found, limit, f"no order matches '{text}'")
+
+
+@orders_app.command("export")
+def orders_export(file: Path = typer.Argument(..., metavar="FILE", help="CSV file to write ('-' for stdout)."),
+                  since: Optional[str] = typer.Option(None, "--since", metavar="DATE",
+                                                      help="Orders from this date (company timezone), YYYY-MM-DD."),
+                  channel: Optional[str] = CHANNEL,
+                  as_json: bool = JSON):
+    """Write orders in omnictl's own layout (one row per line; docs/order-layout.md); `omnictl import` reads it back."""
+    from omnictl.exporter import export_orders, write_orders
+
+    if str(file) == "-":
+        result = write_orders(existing_db(), sys.stdout, since=since, channel=channel)
+    else:
+        result = export_orders(existing_db(), file, since=since, channel=channel)
+    if as_json and str(file) != "-":
+        R.dump_json(result)
+    else:
+        R.note(f"{result.orders} order(s), {result.lines} line(s) written to {result.file}")
+
+
+@customers_app.command("show")
+def customers_show(key: str = typer.Argument(..., metavar="KEY", help="Customer code, email, phone or name."),
+                   as_json: bool = JSON):
+    """One customer's orders across all channels (matched on phone or email), open ones first, totals per channel."""
+    from omnictl.search import customer_view
+
+    view = customer_view(existing_db(), key)
+    R.dump_json(view) if as_json else R.show_customer(view)
 
 
 # -- demo -----------------------------------------------------------------------------------

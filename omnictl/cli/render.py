@@ -214,6 +214,48 @@ def show_orders(orders, limit) -> None:
         note(f"showing the first {limit}; use --limit N or --json for all")
 
 
+def history_text(steps) -> str:
+    """`pending 11-20 → paid 11-21 → shipped 11-23`: each status with the day it was recorded."""
+    return " → ".join(f"{step.status} {step.at[5:10]}" for step in steps or ())
+
+
+def show_found_orders(orders, limit, empty: str) -> None:
+    """Search results and a customer's orders: what matched, and each order's status history."""
+    if not orders:
+        note(empty)
+        return
+    columns = ["order", "channel", "ordered", "status", "ship by", "total", "customer", "matched", "history"]
+    if out.width < 110:
+        columns = ["order", "channel", "status", "ship by", "total", "customer", "history"]
+    if all(o.matched is None for o in orders):
+        columns.remove("matched") if "matched" in columns else None
+    rows = [{"order": o.external_id, "channel": o.channel, "ordered": o.ordered_on, "status": o.status,
+             "ship by": o.promised_ship_by, "total": money(o.total_minor, o.currency),
+             "customer": o.customer_name or o.customer, "matched": o.matched,
+             "history": history_text(o.status_history)} for o in orders]
+    show(table(None, columns, [[row[c] for c in columns] for row in rows], justify_right={"total"},
+               wrap={"customer", "history"}))
+    if limit and len(orders) == limit:
+        note(f"showing the best {limit}; use --limit N for more")
+
+
+def show_customer(view) -> None:
+    c = view.customer
+    out.print(f"Customer {c.code or '-'} {c.name or ''}" + (f" (tier {c.tier})" if c.tier else ""),
+              markup=False, highlight=False)
+    out.print(f"email {c.email or '-'}  phone {c.phone or '-'}  orders {c.first_order or '-'} … "
+              f"{c.last_order or '-'}" + (f"  records {', '.join(c.codes)}" if len(c.codes) > 1 else ""),
+              markup=False, highlight=False)
+    rows = [[t.channel, t.orders, t.open_orders,
+             ", ".join(money(v, k) for k, v in sorted(t.totals_minor.items())),
+             money(t.base_total_minor, t.base_currency)] for t in view.channels]
+    show(table("Per channel", ["channel", "orders", "open", "total", "in base currency"], rows,
+               justify_right={"orders", "open", "total", "in base currency"}))
+    for warning in view.warnings:
+        note(f"warning: {warning}")
+    show_found_orders(view.orders, None, "no orders")
+
+
 def show_order(o) -> None:
     out.print(f"Order {o.external_id} ({o.channel}, id {o.id}): {o.status.upper()}  "
               f"payment {o.payment}, fulfilment {o.fulfilment}", markup=False, highlight=False)
@@ -283,3 +325,53 @@ def show_demo_tour(tour) -> None:
     say("[bold]Try next[/bold]")
     for command in tour.try_next:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)   # never wrapped: copyable
+
+
+def _setting_text(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return repr(value).removesuffix(".0")
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def show_settings(items) -> None:
+    show(table(None, ["key", "value", "from", "meaning"],
+               [(i.key, _setting_text(i.value), "set" if i.is_set else ("" if i.key.endswith("*") else "default"),
+                 i.description) for i in items], wrap={"meaning", "value"}))
+    note("change one with `omnictl config set KEY VALUE` (`--unset` returns it to its default), "
+         "or all with `omnictl config edit`")
+
+
+def show_settings_result(result) -> None:
+    if not result.changes:
+        note("no changes")
+    for change in result.changes:
+        new = f"{change.new}" if change.new is not None else f"unset (default: {'none' if change.value is None else _setting_text(change.value)})"
+        out.print(f"{change.key}: {change.old if change.old is not None else '(not set)'} → {new}",
+                  markup=False, highlight=False)
+    if result.orders_redated:
+        note(f"{result.orders_redated} order(s) now fall on another calendar date in the new timezone"
+             + (f"; {result.ship_by_moved} derived ship-by date(s) moved with them" if result.ship_by_moved else ""))
+    for warning in result.warnings:
+        note(f"Warning: {warning}")
+
+
+def show_fx_result(result) -> None:
+    name = Path(result.file).name
+    if result.already_imported_as is not None:
+        note(f"{name} was already imported as batch {result.already_imported_as}; nothing changed")
+        return
+    state = "dry run, nothing written" if result.dry_run else f"batch {result.batch}"
+    out.print(f"{name}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
+              f"{result.rejected} rejected of {result.rows_read} rows ({state}); rates in "
+              f"{result.base_currency} per unit", markup=False, highlight=False)
+
+
+def show_rates(rates) -> None:
+    if not rates:
+        note("no exchange rates match; import them with `omnictl fx import FILE`")
+        return
+    base = rates[0].base_currency or "base currency"
+    show(table(f"Exchange rates ({base} per unit)", ["currency", "date", "rate", "batch"],
+               [(r.currency, r.on_date, r.rate, r.batch) for r in rates], justify_right={"rate", "batch"}))
