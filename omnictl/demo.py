@@ -30,6 +30,7 @@ from omnictl import clock
 from omnictl.db import open_db
 from omnictl.errors import InputFileError, UsageError
 from omnictl.importer import import_files
+from omnictl.fx import import_rates
 from omnictl.master import import_master
 
 DEFAULT_PATH = "omnictl-demo.db"
@@ -329,6 +330,9 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
         if result.rejected:
             raise InputFileError(f"sample data {item['file']}: {result.rejects[0].reason}")
         master_counts[item["kind"]] = result.created + result.updated
+    rates = master_dir / "fx_rates.csv"
+    rates.write_text(render_text(_read(manifest["fx"]["file"]), {}, now), encoding="utf-8")
+    master_counts["fx rates"] = import_rates(db, rates, actor=ACTOR).created
 
     channels = []
     for group in manifest["imports"]:

@@ -143,18 +143,21 @@ def header_doc(kind: str) -> str:
     return ", ".join(col.name for col in KINDS[kind])
 
 
-def _bind(kind: str, table: Table) -> dict[str, int]:
+def _bind(kind: str, table: Table, columns: list[Col] | None = None) -> dict[str, int]:
+    """Header positions of `columns` (default: the kind's), by name or alias; a missing
+    required column refuses the file."""
+    columns = KINDS[kind] if columns is None else columns
     position = {name: ix for ix, name in reversed(list(enumerate(table.header)))}
     bound = {}
-    for col in KINDS[kind]:
+    for col in columns:
         for alias in (col.name, col.name.replace("_", " "), *col.aliases):
             if normalise_header(alias) in position:
                 bound[col.name] = position[normalise_header(alias)]
                 break
-    missing = [c.name for c in KINDS[kind] if c.required and c.name not in bound]
+    missing = [c.name for c in columns if c.required and c.name not in bound]
     if missing:
         raise InputFileError(f"{table.path}: missing required column {', '.join(repr(m) for m in missing)} "
-                             f"for {kind} (expected header: {header_doc(kind)})")
+                             f"for {kind} (expected header: {', '.join(c.name for c in columns)})")
     return bound
 
 

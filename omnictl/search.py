@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
+from omnictl.fx import Converter, rates_for
 from omnictl.models import (ChannelTotals, CustomerInfo, CustomerView, OrderSummary, StatusStep)
 from omnictl.orders import SUMMARY_SQL, summary
 from omnictl.values import email_key, phone_key
@@ -70,9 +71,9 @@ def _candidates(db: Database, text: str):
         for start in (number, f"#{number}"):
             yield ORDER_PREFIX, _ids(db, "SELECT id FROM sales_order WHERE external_id >= ? AND external_id < ? "
                                          f"LIMIT {PER_KIND}", (start, start + "\U0010ffff"))
-    yield SKU, _ids(db, "SELECT id FROM sales_order WHERE id IN (SELECT order_id FROM order_line WHERE sku = ? "
-                        "UNION SELECT order_id FROM order_line WHERE external_sku = ?) "
-                        f"ORDER BY ordered_on DESC, id DESC LIMIT {PER_KIND}", (text, text))
+    for column in ("sku", "external_sku"):         # the latest lines first: the index, read backwards
+        yield SKU, _ids(db, f"SELECT DISTINCT order_id FROM (SELECT order_id FROM order_line WHERE {column} = ? "
+                            f"ORDER BY id DESC LIMIT {PER_KIND})", (text,))
 
 
 def name_query(text: str) -> str | None:
@@ -152,7 +153,8 @@ def customer_view(db: Database, key: str) -> CustomerView:
                         phone=main["phone"], codes=[c["code"] for c in customers],
                         first_order=min((o.ordered_on for o in orders if o.ordered_on), default=None),
                         last_order=max((o.ordered_on for o in orders if o.ordered_on), default=None))
-    return CustomerView(customer=info, channels=_channel_totals(orders), orders=orders)
+    channels, warnings = _channel_totals(orders, rates_for(db))
+    return CustomerView(customer=info, channels=channels, orders=orders, warnings=warnings)
 
 
 def _customer_parties(db: Database, key: str) -> list[int]:
@@ -186,12 +188,23 @@ def _one_named_customer(db: Database, key: str, match: str) -> list[int]:
     return [rows[0]["id"]] if rows else []
 
 
-def _channel_totals(orders: list[OrderSummary]) -> list[ChannelTotals]:
+def _channel_totals(orders: list[OrderSummary], rates: Converter) -> tuple[list[ChannelTotals], list[str]]:
+    """Per channel: counts and totals per currency, and in the base currency at each order's
+    date; a channel with any order that cannot be converted gets no base total, never a partial one."""
     totals: dict[str, ChannelTotals] = {}
+    warnings: dict[str, None] = {}
     for order in orders:
-        entry = totals.setdefault(order.channel, ChannelTotals(channel=order.channel))
+        entry = totals.setdefault(order.channel, ChannelTotals(channel=order.channel, base_currency=rates.base,
+                                                               base_total_minor=0 if rates.base else None))
         entry.orders += 1
         entry.open_orders += is_open(order)
-        if order.total_minor is not None and order.currency:
-            entry.totals_minor[order.currency] = entry.totals_minor.get(order.currency, 0) + order.total_minor
-    return sorted(totals.values(), key=lambda t: (-t.orders, t.channel))
+        if order.total_minor is None or not order.currency:
+            continue
+        entry.totals_minor[order.currency] = entry.totals_minor.get(order.currency, 0) + order.total_minor
+        base, warning = rates.to_base(order.total_minor, order.currency, order.ordered_on)
+        if warning:
+            warnings[warning] = None
+        if entry.base_total_minor is not None:
+            entry.base_total_minor = None if base is None else entry.base_total_minor + base
+    ordered = sorted(totals.values(), key=lambda t: (-t.orders, t.channel))
+    return ordered, list(warnings)

@@ -46,7 +46,8 @@ def test_counts_per_channel_and_master_data(demo):
     tour, db = demo
     assert {c.channel: (c.orders, c.lines, c.rejected, c.unmapped) for c in tour.channels} == PER_CHANNEL
     assert (tour.orders, tour.lines, tour.rejected, tour.unmapped) == (53, 74, 3, 6)
-    assert tour.master == {"locations": 4, "skus": 34, "channels": 7, "aliases": 16, "customers": 7}
+    assert tour.master == {"locations": 4, "skus": 34, "channels": 7, "aliases": 16, "customers": 7,
+                           "fx rates": 22}
     assert db.scalar("SELECT count(*) FROM sales_order") == 53
     assert db.scalar("SELECT count(*) FROM sku WHERE kind = 'raw'") == 9
     assert db.scalar("SELECT count(*) FROM location WHERE kind = 'store'") == 2
@@ -106,6 +107,17 @@ def test_cross_channel_customer(demo):
     emma = {row["channel"] for row in db.query(
         "SELECT o.channel FROM sales_order o JOIN customer c ON c.id = o.customer_id WHERE c.code = 'C-EMMA'")}
     assert emma == {"shopify", "social"}                      # by email on Shopify, by phone on WhatsApp
+
+
+def test_demo_rates_follow_the_clock_and_convert_totals(demo):
+    from omnictl.fx import rates_for
+
+    _, db = demo
+    assert db.scalar("SELECT min(on_date) || ' ' || max(on_date) FROM fx_rate") == "2026-09-16 2026-11-25"
+    rates = rates_for(db)
+    assert rates.to_base(10000, "USD", "2026-11-24") == (71072, None)     # the weekly rate of 11-18: 7.1072
+    assert rates.to_base(10000, "USD", "2026-11-25") == (71150, None)     # that day's own rate
+    assert rates.to_base(10000, "CNY", "2026-11-24") == (10000, None)
 
 
 def test_due_dates_follow_the_clock(demo):

@@ -185,3 +185,23 @@ def test_cli_customers_show_json_and_errors(cli):
 def test_cli_search_needs_an_existing_database(cli):
     result = cli("orders", "search", "x")
     assert result.code == 2 and "no database at" in result.stderr
+
+
+def test_customer_totals_in_base_currency_at_each_orders_rate(demo_db):
+    view = customer_view(demo_db, "C-EMMA")
+    shopify = next(t for t in view.channels if t.channel == "shopify")
+    assert shopify.totals_minor == {"USD": 27300}
+    # 187.00 USD on 10-29 at the 10-28 rate 7.1129, 86.00 USD on 11-25 at 7.1150
+    assert (shopify.base_total_minor, shopify.base_currency) == (133011 + 61189, "CNY")
+    assert view.warnings == []
+
+
+def test_a_missing_rate_is_a_warning_never_a_silent_one(db):
+    from omnictl.settings import set_setting
+
+    import_files(db, [OWN_FIXTURES / "shopify" / "orders_export_small.csv"])
+    set_setting(db, "company.currency", "EUR", "test")
+    view = customer_view(db, "mia.chen@example.com")
+    [channel] = view.channels
+    assert channel.totals_minor == {"USD": 19700} and channel.base_total_minor is None
+    assert view.warnings == ["no USD rate on or within 7 days before 2026-11-20; import one with `omnictl fx import`"]

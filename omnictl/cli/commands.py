@@ -9,11 +9,9 @@ from typing import List, Optional
 import typer
 
 from omnictl.cli import render as R
+from omnictl.cli.options import JSON, CHANNEL, ACTOR
 from omnictl.cli.main import app, db, existing_db, reference_db
 
-JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-CHANNEL = typer.Option(None, "--channel", metavar="CODE", help="Only this channel.")
-ACTOR = typer.Option(None, "--actor", metavar="NAME", help="Who does this (default $USER).")
 
 master_app = typer.Typer(no_args_is_help=True, help="Master data: SKUs, locations, channels, aliases, customers.")
 channels_app = typer.Typer(no_args_is_help=True, help="Channels and the profiles (file layouts) they use.")

@@ -82,6 +82,8 @@ def main(
 
 def _register() -> None:
     from omnictl.cli import commands  # noqa: F401  (registers the command groups)
+    from omnictl.cli import dbcmd  # noqa: F401  (db info, check, backup, vacuum)
+    from omnictl.cli import admin  # noqa: F401  (config, fx)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:
@@ -106,7 +108,8 @@ def run() -> None:
     exits, usage, aborts = _click_exceptions()
     code = 0
     try:
-        app(standalone_mode=False)
+        returned = app(standalone_mode=False)   # click returns the code of a `typer.Exit(n)` here
+        code = returned if isinstance(returned, int) else 0
     except OmnictlError as err:
         R.note(f"Error: {err}")
         code = err.exit_code

@@ -375,3 +375,57 @@ def show_rates(rates) -> None:
     base = rates[0].base_currency or "base currency"
     show(table(f"Exchange rates ({base} per unit)", ["currency", "date", "rate", "batch"],
                [(r.currency, r.on_date, r.rate, r.batch) for r in rates], justify_right={"rate", "batch"}))
+
+
+def _bytes(count: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:,} bytes" if unit == "bytes" else f"{count:,.1f} {unit}"
+        count /= 1024
+    return str(count)
+
+
+def show_db_info(info) -> None:
+    def say(text: str) -> None:
+        out.print(text, markup=False, highlight=False)
+
+    say(f"database {info.path}: {_bytes(info.size_bytes)} ({_bytes(info.wal_bytes)} of it in the WAL), "
+        f"{info.page_count:,} pages of {info.page_size:,} bytes, {info.free_pages:,} free")
+    newest = "the newest" if info.schema_version == info.schema_latest else f"this omnictl knows {info.schema_latest}"
+    say(f"schema version {info.schema_version} ({newest}); SQLite {info.sqlite_version}, "
+        f"journal mode {info.journal_mode}")
+    say(f"company timezone {info.timezone or '-'}, currency {info.currency or 'not set'}")
+    show(table("Rows per table", ["table", "rows"], [(name, f"{count:,}") for name, count in info.tables.items()],
+               justify_right={"rows"}))
+    if info.last_batches:
+        show_batches(info.last_batches)
+    else:
+        note("no import batches yet")
+
+
+def show_check_report(report) -> None:
+    show(table("Database check", ["check", "status", "details"],
+               [(c.name, c.status.upper() if c.status == "fail" else c.status, c.details) for c in report.checks],
+               wrap={"details"}))
+    for check in report.checks:
+        if check.status != "fail":
+            continue
+        more = check.problem_count - len(check.problems)
+        out.print(f"{check.name}: {check.problem_count} problem(s)" + (f", the first {len(check.problems)}:"
+                  if more > 0 else ":"), markup=False, highlight=False)
+        for problem in check.problems:
+            out.print(f"  {problem}", markup=False, highlight=False)
+    failed = sum(c.status == "fail" for c in report.checks)
+    note("every check passed" if report.ok else f"{failed} of {len(report.checks)} checks failed")
+
+
+def show_backup(result) -> None:
+    state = "quick_check ok" if result.integrity_ok else "quick_check FAILED: " + "; ".join(result.integrity)
+    out.print(f"backup written to {result.path}: {_bytes(result.bytes)} in {result.seconds:.2f} s, {state}",
+              markup=False, highlight=False)
+
+
+def show_vacuum(result) -> None:
+    out.print(f"vacuumed {result.path}: {_bytes(result.bytes_before)} → {_bytes(result.bytes_after)} "
+              f"({result.free_pages_before:,} free pages before, {result.free_pages_after:,} after) "
+              f"in {result.seconds:.2f} s", markup=False, highlight=False)
