@@ -5,6 +5,7 @@ from __future__ import annotations
 from omnictl import clock
 from omnictl.db import Database
 from omnictl.errors import Blocked, NotFound, UsageError
+from omnictl.inventory import sync_order_stock
 from omnictl.models import BatchInfo, RejectInfo, UndoResult
 
 
@@ -52,6 +53,9 @@ def undo_batch(db: Database, batch_id: int, actor: str) -> UndoResult:
         raise Blocked(f"batch {batch_id} cannot be undone: later batch {blocker['id']} "
                       f"({blocker['file_name']}) changed the same orders; undo batch {blocker['id']} first")
     with db.write():
+        touched = [r["id"] for r in db.query("SELECT id FROM order_line WHERE last_batch_id = ? OR order_id IN "
+                                             "(SELECT id FROM sales_order WHERE first_batch_id = ?)",
+                                             (batch_id, batch_id))]
         created = [r["id"] for r in db.query("SELECT id FROM sales_order WHERE first_batch_id = ?", (batch_id,))]
         lines_removed = _restore_changed(db, batch_id)
         db.execute("DELETE FROM order_event WHERE batch_id = ?", (batch_id,))
@@ -65,6 +69,7 @@ def undo_batch(db: Database, batch_id: int, actor: str) -> UndoResult:
         db.execute("UPDATE order_line SET last_batch_id = first_batch_id WHERE last_batch_id = ?", (batch_id,))
         db.execute("UPDATE import_batch SET undone_at = ?, undone_by = ? WHERE id = ?",
                    (clock.utc_now_iso(), actor, batch_id))
+        sync_order_stock(db, touched, actor, batch_id=batch_id)       # reverse what its lines posted
     return UndoResult(batch=batch_id, orders_removed=len(created), orders_restored=restored,
                       lines_removed=lines_removed)
 

@@ -65,3 +65,8 @@ def today() -> date:
 def utc_now_iso() -> str:
     """Now as UTC ISO-8601 to the second, for recorded-at stamps."""
     return now().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_utc_iso(value: datetime) -> str:
+    """An aware datetime as omnictl stores instants: UTC, seconds, `Z`."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"

@@ -26,6 +26,7 @@ from omnictl.channels.joined import pair_files
 from omnictl.channels.pipeline import mapped
 from omnictl.db import Database
 from omnictl.errors import InputFileError, NotFound, StrictRejects, UsageError
+from omnictl.inventory import sync_order_stock
 from omnictl.models import ImportResult
 from omnictl.parties import PartyBook
 from omnictl.skumap import SkuResolver
@@ -224,6 +225,12 @@ def _import_one(db: Database, plan: _Plan, dry_run: bool, strict: bool, actor: s
                                     "edit it with `omnictl master import channels FILE`")
             writer = OrderWriter(db, plan, actor)
             writer.run(result, progress)
+            stock = sync_order_stock(db, [r["id"] for r in db.query(
+                "SELECT id FROM order_line WHERE last_batch_id = ?", (writer.batch,))], actor, writer.batch)
+            result.stock_moves = stock.moves
+            for code in stock.no_location_channels:
+                result.notes.append(f"channel {code} has no fulfilment location, so its orders move no stock; "
+                                    "set one with `omnictl master import channels FILE` (column location)")
             if result.rows_read == 0:
                 result.notes.append(f"{plan.table.name} has a header but no data rows; "
                                     "the batch is recorded with nothing imported")

@@ -333,8 +333,9 @@ def _by_contact(db: Database, record: dict):
 def _remap_all(db: Database, result: MasterImportResult) -> None:
     from omnictl.skus import remap_lines
 
+    actor = db.scalar("SELECT actor FROM import_batch WHERE id = ?", (result.batch,)) or "omnictl"
     for row in db.query("SELECT code FROM channel"):
-        result.lines_remapped += remap_lines(db, row["code"])
+        result.lines_remapped += remap_lines(db, row["code"], actor=actor)
 
 
 _WRITERS = {"skus": _write_skus, "locations": _write_locations, "channels": _write_channels,

@@ -20,6 +20,7 @@ class ImportResult(BaseModel):
     already_imported_as: int | None = None
     dry_run: bool = False
     channel_created: bool = False
+    stock_moves: int = 0       # sales and returns the batch posted
     notes: list[str] = []
 
 
@@ -326,3 +327,49 @@ class VacuumResult(BaseModel):
     free_pages_before: int
     free_pages_after: int
     seconds: float
+
+
+class StockSync(BaseModel):
+    moves: int = 0                              # moves posted for order lines
+    no_location_channels: list[str] = []        # channels whose lines post nothing: no fulfilment location
+
+
+class StockPosition(BaseModel):
+    sku: str
+    location: str
+    on_hand: float
+    reserved: float
+    atp: float                                  # on hand − reserved
+    open_supply: float
+    next_supply_on: str | None
+    projected: float                            # ATP + open supply
+    safety_stock: float
+    status: str                                 # ok, at risk (ATP below safety stock), oversold (ATP < 0)
+
+
+class MoveInfo(BaseModel):
+    id: int
+    effective_at: str
+    recorded_at: str
+    sku: str
+    location: str
+    quantity: float
+    kind: str
+    reason: str | None
+    actor: str
+    order_line_id: int | None
+    batch: int | None
+    source_row: int | None
+    count: int | None
+    ref: str | None
+    balance: float | None = None                # on hand at its location after this move
+
+
+class MoveTrace(BaseModel):
+    move: MoveInfo
+    cause: str | None = None
+    order: str | None = None
+    batch: int | None = None
+    file: str | None = None
+    sha256: str | None = None
+    row: int | None = None

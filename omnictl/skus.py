@@ -5,6 +5,7 @@ from __future__ import annotations
 from omnictl import clock
 from omnictl.db import Database
 from omnictl.errors import NotFound
+from omnictl.inventory import sync_order_stock
 from omnictl.models import MapResult, UnmappedSku
 from omnictl.skumap import SkuResolver
 
@@ -23,7 +24,8 @@ def unmapped(db: Database, channel: str | None = None) -> list[UnmappedSku]:
             for r in db.query(sql, params)]
 
 
-def map_sku(db: Database, channel: str, external_sku: str, sku: str, factor: float = 1.0) -> MapResult:
+def map_sku(db: Database, channel: str, external_sku: str, sku: str, factor: float = 1.0,
+            actor: str = "omnictl") -> MapResult:
     """Add the alias channel/external_sku → sku and resolve the lines waiting on it."""
     if db.one("SELECT 1 FROM channel WHERE code = ?", (channel,)) is None:
         raise NotFound(f"no channel '{channel}'")
@@ -33,12 +35,13 @@ def map_sku(db: Database, channel: str, external_sku: str, sku: str, factor: flo
         db.execute("INSERT INTO sku_alias (channel, external_sku, sku, factor) VALUES (?, ?, ?, ?) "
                    "ON CONFLICT (channel, external_sku, sku) DO UPDATE SET factor = excluded.factor",
                    (channel, external_sku, sku, factor))
-        mapped = remap_lines(db, channel, external_sku)
+        mapped = remap_lines(db, channel, external_sku, actor)
     return MapResult(channel=channel, external_sku=external_sku, sku=sku, lines_mapped=mapped)
 
 
-def remap_lines(db: Database, channel: str, external_sku: str | None = None) -> int:
-    """Re-resolve a channel's unmapped lines (all, or one external SKU); each change is in the history."""
+def remap_lines(db: Database, channel: str, external_sku: str | None = None, actor: str = "omnictl") -> int:
+    """Re-resolve a channel's unmapped lines (all, or one external SKU); each change is in the history,
+    and lines already shipped post their stock now, with their own time."""
 
     resolver = SkuResolver(db, channel)
     sql = ("SELECT l.id, l.order_id, l.external_sku FROM order_line l JOIN sales_order o ON o.id = l.order_id "
@@ -56,4 +59,5 @@ def remap_lines(db: Database, channel: str, external_sku: str | None = None) -> 
     db.conn.executemany("UPDATE order_line SET sku = ?, mapping = ? WHERE id = ?", updates)
     db.conn.executemany("INSERT INTO order_event (order_id, line_id, batch_id, at, field, old, new) "
                         "VALUES (?, ?, NULL, ?, ?, ?, ?)", events)
+    sync_order_stock(db, [line_id for _sku, _mapping, line_id in updates], actor)
     return len(updates)

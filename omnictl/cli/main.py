@@ -84,6 +84,7 @@ def _register() -> None:
     from omnictl.cli import commands  # noqa: F401  (registers the command groups)
     from omnictl.cli import dbcmd  # noqa: F401  (db info, check, backup, vacuum)
     from omnictl.cli import admin  # noqa: F401  (config, fx)
+    from omnictl.cli import stock  # noqa: F401  (stock, reconcile)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:

@@ -429,3 +429,36 @@ def show_vacuum(result) -> None:
     out.print(f"vacuumed {result.path}: {_bytes(result.bytes_before)} → {_bytes(result.bytes_after)} "
               f"({result.free_pages_before:,} free pages before, {result.free_pages_after:,} after) "
               f"in {result.seconds:.2f} s", markup=False, highlight=False)
+
+
+def show_positions(rows, short: bool) -> None:
+    if not rows:
+        note("no SKU is short" if short else "no stock, reservations or supply recorded")
+        return
+    columns = ["sku", "location", "on hand", "reserved", "ATP", "open supply", "next supply", "projected", "status"]
+    body = [[r.sku, r.location, quantity(r.on_hand), quantity(r.reserved), quantity(r.atp), quantity(r.open_supply),
+             r.next_supply_on or "", quantity(r.projected), r.status] for r in rows]
+    totals = [sum(getattr(r, f) for r in rows) for f in ("on_hand", "reserved", "atp", "open_supply", "projected")]
+    body.append(["total", f"{len({r.sku for r in rows})} SKUs", *map(quantity, totals[:4]), "",
+                 quantity(totals[4]), ""])
+    show(table(None, columns, body, justify_right={"on hand", "reserved", "ATP", "open supply", "projected"}))
+
+
+def show_moves(moves) -> None:
+    if not moves:
+        note("no moves")
+        return
+    rows = [[m.id, m.effective_at, m.location, m.kind, quantity(m.quantity), quantity(m.balance or 0),
+             m.reason or "", m.actor] for m in moves]
+    show(table(None, ["move", "effective", "location", "kind", "qty", "on hand", "reason", "actor"], rows,
+               justify_right={"qty", "on hand"}, wrap={"reason"}))
+
+
+def show_trace(trace) -> None:
+    m = trace.move
+    out.print(f"move {m.id}: {m.kind} {quantity(m.quantity)} {m.sku} at {m.location}, effective {m.effective_at}, "
+              f"recorded {m.recorded_at} by {m.actor}", markup=False, highlight=False)
+    out.print(f"cause: {trace.cause}", markup=False, highlight=False)
+    if trace.file:
+        out.print(f"source: batch {trace.batch}, file {trace.file}" + (f", row {trace.row}" if trace.row else "")
+                  + f" (sha256 {trace.sha256[:12]}…)", markup=False, highlight=False)
