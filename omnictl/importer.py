@@ -225,12 +225,7 @@ def _import_one(db: Database, plan: _Plan, dry_run: bool, strict: bool, actor: s
                                     "edit it with `omnictl master import channels FILE`")
             writer = OrderWriter(db, plan, actor)
             writer.run(result, progress)
-            stock = sync_order_stock(db, [r["id"] for r in db.query(
-                "SELECT id FROM order_line WHERE last_batch_id = ?", (writer.batch,))], actor, writer.batch)
-            result.stock_moves = stock.moves
-            for code in stock.no_location_channels:
-                result.notes.append(f"channel {code} has no fulfilment location, so its orders move no stock; "
-                                    "set one with `omnictl master import channels FILE` (column location)")
+            _post_stock(db, writer.batch, plan.channel["code"], actor, result)
             if result.rows_read == 0:
                 result.notes.append(f"{plan.table.name} has a header but no data rows; "
                                     "the batch is recorded with nothing imported")
@@ -242,6 +237,17 @@ def _import_one(db: Database, plan: _Plan, dry_run: bool, strict: bool, actor: s
     except _DryRun:
         result.batch = None
     return result
+
+
+def _post_stock(db: Database, batch: int, channel: str, actor: str, result: ImportResult) -> None:
+    """Sales and returns for the lines this batch wrote (see omnictl/inventory.py)."""
+    if db.scalar("SELECT location FROM channel WHERE code = ?", (channel,)) is None:
+        if db.one("SELECT 1 FROM order_line WHERE last_batch_id = ? AND mapping != 'unmapped'", (batch,)):
+            result.notes.append(f"channel {channel} has no fulfilment location, so its orders move no stock; "
+                                "set one with `omnictl master import channels FILE` (column location)")
+        return
+    lines = [row[0] for row in db.execute("SELECT id FROM order_line WHERE last_batch_id = ?", (batch,))]
+    result.stock_moves = sync_order_stock(db, lines, actor, batch).moves
 
 
 def _create_channel(db: Database, channel: dict) -> bool:

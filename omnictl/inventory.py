@@ -177,32 +177,52 @@ class _Components:
 # Open demand held per component and location: open, mapped lines, paid where the channel
 # reserves only paid orders, not refunded. Reads open lines through their partial index.
 _RESERVED_SQL = """
-SELECT CASE WHEN l.mapping = 'sku' THEN l.sku ELSE a.sku END AS sku, ch.location AS location,
-       sum(l.quantity * CASE WHEN l.mapping = 'sku' THEN 1 ELSE a.factor END) AS reserved
-FROM order_line l INDEXED BY order_line_open
-JOIN sales_order o ON o.id = l.order_id
-JOIN channel ch ON ch.code = o.channel
-LEFT JOIN sku_alias a ON l.mapping IN ('alias', 'kit') AND a.channel = o.channel AND a.external_sku = l.external_sku
-WHERE l.fulfilment = 'open' AND l.mapping != 'unmapped' AND l.quantity > 0 AND l.payment != 'refunded'
-  AND ch.location IS NOT NULL AND (ch.reserve_unpaid = 1 OR l.payment IN ('paid', 'partly_refunded'))
-GROUP BY 1, 2
+SELECT * FROM (
+    SELECT CASE WHEN l.mapping = 'sku' THEN l.sku ELSE a.sku END AS sku, ch.location AS location,
+           sum(l.quantity * CASE WHEN l.mapping = 'sku' THEN 1 ELSE a.factor END) AS reserved
+    FROM order_line l INDEXED BY order_line_open
+    JOIN sales_order o ON o.id = l.order_id
+    JOIN channel ch ON ch.code = o.channel
+    LEFT JOIN sku_alias a ON l.mapping IN ('alias', 'kit') AND a.channel = o.channel
+                          AND a.external_sku = l.external_sku
+    WHERE l.fulfilment = 'open' AND l.mapping != 'unmapped' AND l.quantity > 0 AND l.payment != 'refunded'
+      AND ch.location IS NOT NULL AND (ch.reserve_unpaid = 1 OR l.payment IN ('paid', 'partly_refunded'))
+    GROUP BY 1, 2)
+WHERE sku IS NOT NULL {filters}
 """
 
 _SUPPLY_SQL = """
-SELECT pl.sku, po.location, sum(pl.quantity - pl.received) AS supply,
+SELECT pl.sku AS sku, po.location AS location, sum(pl.quantity - pl.received) AS supply,
        min(coalesce(pl.expected_on, po.expected_on)) AS next_on
 FROM purchase_line pl JOIN purchase_order po ON po.id = pl.po_id
-WHERE po.status = 'open' AND pl.received < pl.quantity
+WHERE po.status = 'open' AND pl.received < pl.quantity {filters}
 GROUP BY 1, 2
 """
 
 
-def reserved(db: Database) -> dict[tuple[str, str], float]:
-    return {(r["sku"], r["location"]): r["reserved"] for r in db.query(_RESERVED_SQL) if r["sku"]}
+def _filters(sku: str | None, location: str | None, sku_column: str = "sku",
+             location_column: str = "location") -> tuple[str, list]:
+    sql, params = "", []
+    if sku:
+        sql += f" AND {sku_column} = ?"
+        params.append(sku)
+    if location:
+        sql += f" AND {location_column} = ?"
+        params.append(location)
+    return sql, params
 
 
-def open_supply(db: Database) -> dict[tuple[str, str], tuple[float, str | None]]:
-    return {(r["sku"], r["location"]): (r["supply"], r["next_on"]) for r in db.query(_SUPPLY_SQL)}
+def reserved(db: Database, sku: str | None = None, location: str | None = None) -> dict[tuple[str, str], float]:
+    filters, params = _filters(sku, location)
+    return {(r["sku"], r["location"]): r["reserved"]
+            for r in db.query(_RESERVED_SQL.format(filters=filters), params)}
+
+
+def open_supply(db: Database, sku: str | None = None,
+                location: str | None = None) -> dict[tuple[str, str], tuple[float, str | None]]:
+    filters, params = _filters(sku, location, "pl.sku", "po.location")
+    return {(r["sku"], r["location"]): (r["supply"], r["next_on"])
+            for r in db.query(_SUPPLY_SQL.format(filters=filters), params)}
 
 
 def on_hand(db: Database, sku: str | None = None, location: str | None = None,
@@ -222,7 +242,9 @@ def on_hand(db: Database, sku: str | None = None, location: str | None = None,
         params.append(as_of)
         sql = "SELECT sku, location, sum(quantity) AS q FROM stock_move INDEXED BY stock_move_position"
     sql += (" WHERE " + " AND ".join(where) if where else "") + ("" if as_of is None else " GROUP BY sku, location")
-    return {(r["sku"], r["location"]): r["q"] for r in db.execute(sql, params)}
+    cursor = db.conn.cursor()
+    cursor.row_factory = None                  # plain tuples: this reads one row per SKU and location
+    return {(sku_, location_): q for sku_, location_, q in cursor.execute(sql, params)}
 
 
 def positions(db: Database, *, sku: str | None = None, location: str | None = None, short: bool = False,
@@ -235,9 +257,11 @@ def positions(db: Database, *, sku: str | None = None, location: str | None = No
         raise NotFound(f"no location '{location}'; `omnictl master import locations FILE` adds them")
     as_of = check_time(as_of, "--as-of")
     held = on_hand(db, sku, location, as_of)
-    held_back = {k: v for k, v in reserved(db).items() if _wanted(k, sku, location)}
-    supply = {k: v for k, v in open_supply(db).items() if _wanted(k, sku, location)}
-    safety = {r["code"]: r["safety_stock"] for r in db.query("SELECT code, safety_stock FROM sku")}
+    held_back = reserved(db, sku, location)
+    supply = open_supply(db, sku, location)
+    safety = {r["code"]: r["safety_stock"] for r in db.query(
+        "SELECT code, safety_stock FROM sku WHERE safety_stock != 0" + (" AND code = ?" if sku else ""),
+        (sku,) if sku else ())}
     result = []
     for key in sorted(held.keys() | held_back.keys() | supply.keys()):
         position = _position(key, held.get(key, 0.0), held_back.get(key, 0.0), supply.get(key, (0.0, None)),
@@ -247,16 +271,11 @@ def positions(db: Database, *, sku: str | None = None, location: str | None = No
     return result
 
 
-def _wanted(key: tuple[str, str], sku: str | None, location: str | None) -> bool:
-    return (sku is None or key[0] == sku) and (location is None or key[1] == location)
-
-
 def _position(key, held: float, held_back: float, supply: tuple[float, str | None], safety: float) -> StockPosition:
     atp = held - held_back
     status = "oversold" if atp < 0 else "at risk" if atp < safety else "ok"
-    return StockPosition(sku=key[0], location=key[1], on_hand=held, reserved=held_back, atp=atp,
-                         open_supply=supply[0], next_supply_on=supply[1], projected=atp + supply[0],
-                         safety_stock=safety, status=status)
+    return StockPosition(key[0], key[1], held, held_back, atp, supply[0], supply[1], atp + supply[0], safety,
+                         status)
 
 
 # -- the trail ------------------------------------------------------------------------------
