@@ -123,13 +123,15 @@ def _parse_row(bound: dict[str, int], values: list[str], table, dates: V.DatePar
 
 def _upsert(db: Database, currency: str, on_date: str, rate: Decimal, batch: int, result: FxImportResult) -> None:
     text = format(rate, "f")
-    old = db.scalar("SELECT rate FROM fx_rate WHERE currency = ? AND on_date = ?", (currency, on_date))
+    base = result.base_currency
+    old = db.scalar("SELECT rate FROM fx_rate WHERE base = ? AND currency = ? AND on_date = ?",
+                    (base, currency, on_date))
     if old is not None and Decimal(old) == rate:
         result.unchanged += 1
         return
-    db.execute("INSERT INTO fx_rate (currency, on_date, rate, batch_id) VALUES (?, ?, ?, ?) "
-               "ON CONFLICT (currency, on_date) DO UPDATE SET rate = excluded.rate, batch_id = excluded.batch_id",
-               (currency, on_date, text, batch))
+    db.execute("INSERT INTO fx_rate (base, currency, on_date, rate, batch_id) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT (base, currency, on_date) DO UPDATE SET rate = excluded.rate, "
+               "batch_id = excluded.batch_id", (base, currency, on_date, text, batch))
     if old is None:
         result.created += 1
     else:
@@ -138,14 +140,14 @@ def _upsert(db: Database, currency: str, on_date: str, rate: Decimal, batch: int
 
 def list_rates(db: Database, currency: str | None = None, since: str | None = None) -> list[FxRate]:
     """Stored rates by currency and date, optionally one currency and from a date on."""
-    sql, params = "SELECT currency, on_date, rate, batch_id FROM fx_rate WHERE 1 = 1", []
+    base = base_currency(db)
+    sql, params = "SELECT currency, on_date, rate, batch_id FROM fx_rate WHERE base = ?", [base]
     if currency:
         sql += " AND currency = ?"
         params.append(currency.strip().upper())
     if since:
         sql += " AND on_date >= ?"
         params.append(_iso_date(since, "--from"))
-    base = base_currency(db)
     return [FxRate(currency=r["currency"], on_date=r["on_date"], rate=r["rate"], base_currency=base,
                    batch=r["batch_id"])
             for r in db.query(sql + " ORDER BY currency, on_date", params)]
@@ -176,7 +178,8 @@ class Converter:
     def _load(self, currency: str) -> tuple[list[str], list[str]]:
         series = self._series.get(currency)
         if series is None:
-            rows = self.db.query("SELECT on_date, rate FROM fx_rate WHERE currency = ? ORDER BY on_date", (currency,))
+            rows = self.db.query("SELECT on_date, rate FROM fx_rate WHERE base = ? AND currency = ? ORDER BY on_date",
+                                 (self.base, currency))
             series = self._series[currency] = ([r["on_date"] for r in rows], [r["rate"] for r in rows])
         return series
 

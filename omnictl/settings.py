@@ -387,12 +387,15 @@ def _redate_orders(db: Database, zone_name: str) -> tuple[int, int]:
 
 
 def _currency_warning(db: Database, old: str | None, new: str | None) -> list[str]:
-    rates = db.scalar("SELECT count(*) FROM fx_rate")
-    if not rates or old == new:
+    """Rates are kept per base currency: after a change only rates against the new one apply."""
+    stale = db.scalar("SELECT count(*) FROM fx_rate WHERE base IS ?", (old,)) if old != new else 0
+    if not stale:
         return []
-    now = f"changed to {new}" if new else "unset"
-    return [(f"company.currency {now}, but the {rates} stored exchange rate(s) are against {old or 'the old base'}; "
-            f"import rates against {new or 'the new base'} with `omnictl fx import`")]
+    usable = db.scalar("SELECT count(*) FROM fx_rate WHERE base = ?", (new,)) if new else 0
+    return [f"company.currency {'changed to ' + new if new else 'unset'}: the {stale} exchange rate(s) stored "
+            f"against {old} no longer apply (they are kept, and apply again if {old} is set back)"
+            + (f"; {usable} rate(s) against {new} apply" if usable else
+               f"; import rates against {new} with `omnictl fx import`" if new else "")]
 
 
 # -- the editor's file ------------------------------------------------------------------------------

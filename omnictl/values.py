@@ -22,6 +22,8 @@ SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "�
            "R$": "BRL", "zł": "PLN", "₩": "KRW", "₫": "VND"}
 _MONEY_NOISE = re.compile(r"[^\d,.\-]")
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_CURRENCY_WORD = re.compile(r"[A-Za-z]{2,3}")      # a code or symbol beside an amount: USD, kr, zł, R$
+_STRAY_LETTER = re.compile(r"[^\W\d_]")
 EXCEL_NUMBER_ID = re.compile(r"^-?\d+(?:[.,]\d+)?[eE]\+?\d+$")
 
 
@@ -40,6 +42,8 @@ def parse_decimal(text: str, decimal_comma: bool | None = None) -> Decimal:
         negative, text = True, text[1:-1]
     if text.endswith("-"):
         negative, text = True, text[:-1]
+    if _STRAY_LETTER.search(_CURRENCY_WORD.sub("", _without_symbols(text))):
+        raise ValueError(f"'{raw}' is not a number")      # `1e3`, `12 EURO`: never guess what was meant
     text = _MONEY_NOISE.sub("", text)
     if text.startswith("-"):
         negative, text = not negative, text[1:]
@@ -51,6 +55,12 @@ def parse_decimal(text: str, decimal_comma: bool | None = None) -> Decimal:
     except InvalidOperation:
         raise ValueError(f"'{raw}' is not a number") from None
     return -value if negative else value
+
+
+def _without_symbols(text: str) -> str:
+    for symbol in sorted(SYMBOLS, key=len, reverse=True):     # R$ before $
+        text = text.replace(symbol, "")
+    return text
 
 
 def _normalise_separators(text: str, decimal_comma: bool | None) -> str:

@@ -168,8 +168,8 @@ def test_a_missing_rate_is_a_warning_never_one(eur):
 
 def test_conversion_into_a_base_without_minor_digits(db):
     set_setting(db, "company.currency", "JPY", "ana")
-    db.execute("INSERT INTO fx_rate (currency, on_date, rate) VALUES ('USD', '2026-11-20', '151.37'), "
-               "('KWD', '2026-11-20', '492.5')")
+    db.execute("INSERT INTO fx_rate (base, currency, on_date, rate) VALUES ('JPY', 'USD', '2026-11-20', '151.37'), "
+               "('JPY', 'KWD', '2026-11-20', '492.5')")
     fx = rates_for(db)
     assert fx.to_base(1999, "USD", "2026-11-20") == (3026, None)            # $19.99 × 151.37 = ¥3,025.89
     assert fx.to_base(1250, "KWD", "2026-11-20") == (616, None)             # 1.250 KWD (3 digits) = ¥615.6

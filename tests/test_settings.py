@@ -178,9 +178,15 @@ def test_currency_change_with_rates_warns_that_they_are_against_the_old_base(db)
     import_rates(db, RATES, actor="ana")
     result = set_setting(db, "company.currency", "USD", "ana")
     assert [(c.old, c.new) for c in result.changes] == [("EUR", "USD")]
-    assert result.warnings == [("company.currency changed to USD, but the 6 stored exchange rate(s) are against "
-                               "EUR; import rates against USD with `omnictl fx import`")]
+    assert result.warnings == [("company.currency changed to USD: the 6 exchange rate(s) stored against EUR no "
+                                "longer apply (they are kept, and apply again if EUR is set back); import rates "
+                                "against USD with `omnictl fx import`")]
     assert get(db, "company.currency") == "USD"
+    from omnictl.fx import list_rates, rates_for
+
+    assert list_rates(db) == [] and rates_for(db).to_base(1000, "EUR", "2026-11-20")[0] is None
+    back = set_setting(db, "company.currency", "EUR", "ana")
+    assert back.warnings == [] and len(list_rates(db)) == 6           # the EUR rates apply again
 
 
 # -- the editor's file ------------------------------------------------------------------------------------
