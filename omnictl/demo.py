@@ -406,7 +406,9 @@ def _try_next(manifest: dict, target: Path, exports: Path | None, tour: DemoTour
         f"{base} orders show {shlex.quote(multi['order'])} --channel {multi['channel']}",
     ]
     if tour.cross_channel_customer:
-        commands.append(f"{base} orders list --customer {tour.cross_channel_customer.code}")
+        commands.append(f"{base} customers show {tour.cross_channel_customer.code}")
+        commands.append(f"{base} orders search {shlex.quote(tour_spec.get('search', '138-0013-8000'))}")
+    commands.append(f"{base} stock --short")
     with_rejects = next((c for c in tour.channels if c.rejected), None)
     commands.append(f"{base} imports list")
     if with_rejects and with_rejects.batches:
@@ -415,6 +417,7 @@ def _try_next(manifest: dict, target: Path, exports: Path | None, tour: DemoTour
     channel, external, sku = tour_spec["map"]
     commands.append(f"{base} skus map {channel} {shlex.quote(external)} {sku}")
     commands.append(f"{base} channels list")
+    commands.append(f"{base} orders export orders.csv")
     if exports is not None:
         commands.append(f"{base} channels detect {shlex.quote(str(exports / tour_spec['detect']))}")
         commands.append(f"{base} import {shlex.quote(str(exports / tour_spec['detect']))}"

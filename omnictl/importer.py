@@ -108,7 +108,7 @@ def _routed_plans(db: Database, table: Table, prof: Profile, channel_code: str |
     plans = []
     for code in codes:
         part = table if len(codes) == 1 else ChannelRows(table, column, code, default)
-        row = db.one("SELECT * FROM channel WHERE code = ?", (code,))
+        row = db.one("SELECT * FROM channel WHERE code = ? COLLATE NOCASE ORDER BY code = ? DESC", (code, code))
         if row is not None:
             plans.append(_Plan(part, prof, dict(row), False))
         else:
@@ -121,21 +121,21 @@ def _routed_plans(db: Database, table: Table, prof: Profile, channel_code: str |
 def _channel_codes(table: Table, column: int | None, default: str) -> list[str]:
     if column is None:
         return [default]
-    codes: dict[str, int] = {}
+    codes: dict[str, str] = {}                  # by lower case: `ERP` and `erp` are one channel
     for row_no, values in table.data_rows():
         code = values[column].strip() if column < len(values) else ""
         if code and not CHANNEL_CODE.fullmatch(code):
             raise InputFileError(f"{table.path}: row {row_no}, column 'channel': '{code[:40]}' is not a channel "
                                  "code (letters, digits, '.', '_' or '-', at most 40)")
-        codes.setdefault(code or default, row_no)
-    return list(codes) or [default]
+        codes.setdefault((code or default).lower(), code or default)
+    return list(codes.values()) or [default]
 
 
 class ChannelRows:
     """The rows of a table that belong to one channel; everything else is the table's own."""
 
     def __init__(self, table: Table, column: int, code: str, default: str):
-        self.table, self.column, self.code, self.default = table, column, code, default
+        self.table, self.column, self.code, self.default = table, column, code.lower(), default
 
     def __getattr__(self, name):
         return getattr(self.table, name)
@@ -144,7 +144,7 @@ class ChannelRows:
         column, code, default = self.column, self.code, self.default
         for row_no, values in self.table.data_rows():
             value = values[column].strip() if column < len(values) else ""
-            if (value or default) == code:
+            if (value or default).lower() == code:
                 yield row_no, values
 
 
@@ -221,8 +221,8 @@ def _import_one(db: Database, plan: _Plan, dry_run: bool, strict: bool, actor: s
     try:
         with db.write():
             if plan.create_channel and _create_channel(db, plan.channel):
-                result.notes.append(f"created channel {plan.channel['code']} (profile {plan.profile.name}); "
-                                    "edit it with `omnictl master import channels FILE`")
+                result.notes.append(f"{'would create' if dry_run else 'created'} channel {plan.channel['code']} "
+                                    f"(profile {plan.profile.name}); edit it with `omnictl master import channels FILE`")
             writer = OrderWriter(db, plan, actor)
             writer.run(result, progress)
             _post_stock(db, writer.batch, plan.channel["code"], actor, result)

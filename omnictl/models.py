@@ -80,6 +80,7 @@ class OrderSummary(BaseModel):
     promised_ship_by: str | None
     promised_source: str | None
     total_minor: int | None
+    refunded_minor: int | None
     currency: str | None
     customer: str | None       # customer code
     customer_name: str | None
@@ -381,3 +382,235 @@ class MoveTrace(BaseModel):
     file: str | None = None
     sha256: str | None = None
     row: int | None = None
+
+
+# -- purchases, receipts, transfers, adjustments (omnictl/purchases.py) ----------------------
+
+class PurchaseImportResult(BaseModel):
+    file: str
+    batch: int | None
+    rows_read: int = 0
+    orders_created: int = 0
+    orders_updated: int = 0
+    orders_closed: int = 0                      # fully received once a newer file lowered a quantity
+    lines_created: int = 0
+    lines_updated: int = 0
+    lines_unchanged: int = 0
+    rejected: int = 0
+    rejects: list[RejectInfo] = []
+    not_in_file: list[str] = []                 # open POs from earlier files this one does not list (kept open)
+    already_imported_as: int | None = None
+    dry_run: bool = False
+    notes: list[str] = []
+
+
+class PurchaseLineInfo(BaseModel):
+    po_number: str
+    supplier: str
+    location: str
+    sku: str
+    ordered: float
+    received: float
+    open: float                                 # still to come: 0 once received in full, closed or cancelled
+    expected_on: str
+    ordered_on: str | None
+    status: str                                 # the order's: open, closed, cancelled
+    late: bool                                  # open, not fully received, expected before today
+    unit_cost_minor: int | None
+    currency: str | None
+
+
+class ReceivedRow(BaseModel):
+    row: int
+    sku: str
+    location: str
+    quantity: float
+    move: int
+    effective_at: str
+    against: list[str] = []                     # the PO numbers it was received against
+    over_received: float = 0                    # beyond what those lines ordered
+
+
+class ReceiptImportResult(BaseModel):
+    file: str
+    batch: int | None
+    rows_read: int = 0
+    moves: int = 0
+    units: float = 0
+    matched: int = 0                            # rows received against a purchase order
+    unmatched: int = 0                          # rows received with no open purchase order
+    skipped: int = 0                            # rows whose receipt number was already received
+    orders_closed: list[str] = []
+    over_received: list[str] = []               # one sentence per over-received PO line
+    received: list[ReceivedRow] = []
+    rejected: int = 0
+    rejects: list[RejectInfo] = []
+    already_imported_as: int | None = None
+    dry_run: bool = False
+    notes: list[str] = []
+
+
+class StockChange(BaseModel):
+    kind: str                                   # transfer, adjustment or scrap
+    sku: str
+    quantity: float                             # units moved (transfer) or the signed change
+    ref: str | None
+    effective_at: str
+    moves: list[int]
+    on_hand: dict[str, float]                   # location → on hand now, after the moves
+    warnings: list[str] = []
+
+
+# -- stock feeds to channels (omnictl/feeds.py) ---------------------------------------------
+
+class ListingComponent(BaseModel):
+    sku: str                                    # master SKU
+    factor: float                               # units of it in one listing unit
+    atp: float                                  # its ATP at the channel's location
+    units: int                                  # floor(atp / factor)
+
+
+class ListingStock(BaseModel):
+    sku: str                                    # the listing's SKU as the channel writes it
+    mapping: str                                # sku (a master SKU as itself), alias or kit
+    location: str
+    components: list[ListingComponent]
+    units: int                                  # min over components of floor(atp / factor)
+    quantity: int                               # to advertise: max(0, floor(units x share - buffer))
+    limited_by: str | None = None               # a kit's scarcest component
+
+
+class ChannelStock(BaseModel):
+    channel: str
+    location: str
+    allocation_share: float
+    buffer: float
+    listings: list[ListingStock]
+
+
+class FeedResult(BaseModel):
+    file: str
+    channel: str
+    location: str
+    format: str                                 # shopify, amazon or plain
+    rows: int = 0                               # data rows written
+    listings: list[ListingStock] = []
+    not_in_template: list[str] = []             # Shopify --template: listings it has no row for
+    notes: list[str] = []
+
+
+class ChannelReconcileLine(BaseModel):
+    sku: str                                    # the listing's SKU as the channel writes it
+    mapping: str
+    master_skus: list[str]
+    location: str
+    listed: int | float | None                  # None: not in the file
+    should: int
+    difference: int | float | None              # listed - should
+    status: str                                 # ok, oversell_risk, lost_sales, missing
+    rows: list[int] = []                        # the file's rows (several: duplicates, summed)
+
+
+class ChannelReconcile(BaseModel):
+    file: str
+    channel: str
+    location: str
+    file_location: str | None = None            # the location column read (Shopify's wide layout)
+    tolerance: str | None = None
+    lines: list[ChannelReconcileLine] = []
+    unknown_skus: list[str] = []                # in the file, no alias and no master SKU
+    missing_skus: list[str] = []                # omnictl listings the file does not have
+    duplicates: list[str] = []                  # SKUs on several rows (their quantities summed)
+    blank_skus: int = 0                         # rows without a SKU, skipped
+    rejects: list[str] = []                     # rows whose quantity is not a number, skipped
+    oversell_risk: int = 0
+    lost_sales: int = 0
+    applied: bool = False                       # a channel reconciliation never changes the ledger
+
+
+# -- counts, snapshots and opening balances (omnictl/snapshots.py, omnictl/reconcile.py) ----
+
+class SkuRows(BaseModel):
+    sku: str                                    # as written in the file
+    location: str
+    counted: float                              # the sum of its rows
+    rows: list[int]                             # the file's rows (several: a duplicate, summed)
+
+
+class CountLine(BaseModel):
+    sku: str
+    location: str
+    book: float                                 # on hand at the count time
+    counted: float
+    difference: float                           # counted − book
+    value_minor: int | None                     # the difference at the SKU's cost (None: no cost)
+    moves_since: int                            # moves effective after the count time
+    over_tolerance: bool
+    rows: list[int] = []                        # empty: not in the file, counted 0 (--scope full)
+
+
+class NotCounted(BaseModel):
+    sku: str
+    location: str
+    book: float
+    treated_as: str                             # 'zero' (--scope full) or 'ignored' (partial)
+
+
+class LateMove(BaseModel):
+    move: int
+    sku: str
+    location: str
+    quantity: float
+    kind: str
+    effective_at: str
+    recorded_at: str
+    count_id: int                               # the applied count it falls before
+    counted_at: str
+    applied_at: str
+
+
+class ReconcileReport(BaseModel):
+    kind: str                                   # count or snapshot
+    file: str
+    sha256: str
+    layout: str
+    location: str | None                        # --location (None: the file's own locations)
+    locations: list[str]
+    counted_at: str
+    scope: str                                  # full or partial
+    tolerance: str
+    currency: str | None                        # of value_minor: the company currency
+    rows_read: int = 0
+    lines: list[CountLine] = []
+    unknown_skus: list[SkuRows] = []            # counted, but no such master SKU (never posted)
+    not_counted: list[NotCounted] = []
+    duplicates: list[SkuRows] = []              # summed
+    negative: list[SkuRows] = []                # kept as data
+    rejects: list[RejectInfo] = []
+    skipped: int = 0                            # other locations' quantities, or "not stocked"
+    late_moves: list[LateMove] = []
+    differences: int = 0                        # lines whose counted is not the book
+    over_tolerance: int = 0
+    value_minor: int = 0                        # net value of the differences
+    applied: bool = False
+    count_id: int | None = None
+    already_applied_as: int | None = None       # this file was applied (as this count) before
+    applied_at: str | None = None
+    moves_posted: int = 0
+
+
+class OpeningResult(BaseModel):
+    file: str
+    batch: int | None
+    layout: str
+    at: str                                     # the effective time of the opening moves
+    rows_read: int = 0
+    lines: int = 0                              # SKU and location pairs set
+    moves: int = 0
+    units: float = 0                            # the net change the moves made
+    rejected: int = 0
+    rejects: list[RejectInfo] = []
+    duplicates: list[SkuRows] = []
+    negative: list[SkuRows] = []
+    skipped: int = 0
+    already_imported_as: int | None = None

@@ -27,7 +27,8 @@ def summary(row) -> OrderSummary:
         payment=row["payment"], fulfilment=row["fulfilment"],
         ordered_at=row["ordered_at"] or row["ordered_on"], ordered_on=row["ordered_on"],
         promised_ship_by=row["promised_ship_by"], promised_source=row["promised_source"],
-        total_minor=row["total_minor"], currency=row["currency"], customer=row["customer_code"],
+        total_minor=row["total_minor"], refunded_minor=row["refunded_minor"], currency=row["currency"],
+        customer=row["customer_code"],
         customer_name=row["customer_name"], line_count=row["line_count"])
 
 
@@ -115,7 +116,7 @@ def get_order(db: Database, key: str, channel: str | None = None) -> OrderDetail
         **head.model_dump(), raw_status=row["raw_status"], ordered_raw=row["ordered_raw"],
         deliver_by=row["deliver_by"], subtotal_minor=row["subtotal_minor"],
         shipping_minor=row["shipping_minor"], tax_minor=row["tax_minor"],
-        discount_minor=row["discount_minor"], refunded_minor=row["refunded_minor"],
+        discount_minor=row["discount_minor"],
         customer_email=row["customer_email"], customer_phone=row["customer_phone"],
         source_batch=row["last_batch_id"], source_file=batch["file_name"] if batch else "",
         source_row=row["source_row"], lines=lines, history=history)

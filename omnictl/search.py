@@ -55,14 +55,26 @@ def search_orders(db: Database, text: str, *, limit: int | None = DEFAULT_LIMIT)
     return with_history(db, orders)
 
 
+def _spellings(text: str) -> list[str]:
+    """As typed, upper- and lower-cased: codes are stored as the channel wrote them, and an
+    index lookup per spelling keeps `wx-0585` finding WX-0585."""
+    return list(dict.fromkeys((text, text.upper(), text.lower())))
+
+
+def _in(values: list[str]) -> str:
+    return f"({', '.join('?' * len(values))})"
+
+
 def _candidates(db: Database, text: str):
     number = text[1:] if text.startswith("#") else text
-    yield ORDER_NUMBER, _ids(db, "SELECT id FROM sales_order WHERE external_id IN (?, ?)", (number, f"#{number}"))
+    numbers = [n for spelling in _spellings(number) for n in (spelling, f"#{spelling}")]
+    yield ORDER_NUMBER, _ids(db, f"SELECT id FROM sales_order WHERE external_id IN {_in(numbers)}", numbers)
     if "@" in text and (key := email_key(text)):
         yield CONTACT, _orders_of_parties(db, "SELECT id FROM party WHERE email_key = ?", (key,))
     if PHONE_TEXT.fullmatch(text) and (key := phone_key(text)):
         yield CONTACT, _orders_of_parties(db, "SELECT id FROM party WHERE phone_key = ?", (key,))
-    yield CONTACT, _orders_of_parties(db, "SELECT party_id FROM customer WHERE code = ?", (text,))
+    codes = _spellings(text)
+    yield CONTACT, _orders_of_parties(db, f"SELECT party_id FROM customer WHERE code IN {_in(codes)}", codes)
     if match := name_query(text):
         yield NAME, _orders_of_parties(
             db, "SELECT rowid FROM party_name_search WHERE party_name_search MATCH ? ORDER BY rank "
@@ -72,8 +84,8 @@ def _candidates(db: Database, text: str):
             yield ORDER_PREFIX, _ids(db, "SELECT id FROM sales_order WHERE external_id >= ? AND external_id < ? "
                                          f"LIMIT {PER_KIND}", (start, start + "\U0010ffff"))
     for column in ("sku", "external_sku"):         # the latest lines first: the index, read backwards
-        yield SKU, _ids(db, f"SELECT DISTINCT order_id FROM (SELECT order_id FROM order_line WHERE {column} = ? "
-                            f"ORDER BY id DESC LIMIT {PER_KIND})", (text,))
+        yield SKU, _ids(db, f"SELECT DISTINCT order_id FROM (SELECT order_id FROM order_line WHERE {column} IN "
+                            f"{_in(codes)} ORDER BY id DESC LIMIT {PER_KIND})", codes)
 
 
 def name_query(text: str) -> str | None:
@@ -161,7 +173,8 @@ def _customer_parties(db: Database, key: str) -> list[int]:
     """The parties of the customer `key` names, and every party sharing their email or phone."""
     if not key:
         raise UsageError("give a customer code, email, phone or name")
-    seeds = _ids(db, "SELECT party_id FROM customer WHERE code = ?", (key,))
+    codes = _spellings(key)
+    seeds = _ids(db, f"SELECT party_id FROM customer WHERE code IN {_in(codes)}", codes)
     if not seeds and "@" in key and (k := email_key(key)):
         seeds = _ids(db, "SELECT id FROM party WHERE email_key = ?", (k,))
     if not seeds and PHONE_TEXT.fullmatch(key) and (k := phone_key(key)):
@@ -189,8 +202,9 @@ def _one_named_customer(db: Database, key: str, match: str) -> list[int]:
 
 
 def _channel_totals(orders: list[OrderSummary], rates: Converter) -> tuple[list[ChannelTotals], list[str]]:
-    """Per channel: counts and totals per currency, and in the base currency at each order's
-    date; a channel with any order that cannot be converted gets no base total, never a partial one."""
+    """Per channel: counts and totals (net of refunds, cancelled orders left out) per currency, and
+    in the base currency at each order's date; a channel with any order that cannot be converted
+    gets no base total, never a partial one."""
     totals: dict[str, ChannelTotals] = {}
     warnings: dict[str, None] = {}
     for order in orders:
@@ -198,10 +212,11 @@ def _channel_totals(orders: list[OrderSummary], rates: Converter) -> tuple[list[
                                                                base_total_minor=0 if rates.base else None))
         entry.orders += 1
         entry.open_orders += is_open(order)
-        if order.total_minor is None or not order.currency:
-            continue
-        entry.totals_minor[order.currency] = entry.totals_minor.get(order.currency, 0) + order.total_minor
-        base, warning = rates.to_base(order.total_minor, order.currency, order.ordered_on)
+        if order.total_minor is None or not order.currency or order.fulfilment == "cancelled":
+            continue                                     # a cancelled order was never revenue
+        amount = order.total_minor - (order.refunded_minor or 0)
+        entry.totals_minor[order.currency] = entry.totals_minor.get(order.currency, 0) + amount
+        base, warning = rates.to_base(amount, order.currency, order.ordered_on)
         if warning:
             warnings[warning] = None
         if entry.base_total_minor is not None:

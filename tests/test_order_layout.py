@@ -183,3 +183,27 @@ def test_a_failed_export_leaves_no_partial_file(db, tmp_path, monkeypatch):
         export_orders(db, target)
     assert target.read_text(encoding="utf-8") == "previous export\n"
     assert [p.name for p in Path(tmp_path).iterdir() if p.name.startswith(".")] == []
+
+
+def test_channel_codes_in_another_case_are_one_channel(db, tmp_path):
+    db.execute("INSERT INTO channel (code, name, profile) VALUES ('erp', 'ERP', 'omnictl')")
+    feed = tmp_path / "feed.csv"
+    feed.write_text(",".join(COLUMNS) + "\nX-1,1,ERP,2026-11-20,,,paid,open,paid,S,1,5.00,USD,,,\n"
+                    "X-2,1,erp,2026-11-20,,,paid,open,paid,S,1,5.00,USD,,,\n"
+                    "X-3,1,web,2026-11-20,,,paid,open,paid,S,1,5.00,USD,,,\n"
+                    "X-4,1,WEB,2026-11-20,,,paid,open,paid,S,1,5.00,USD,,,\n", encoding="utf-8")
+    results = import_files(db, [feed])
+    assert sorted((r.channel, r.orders_created) for r in results) == [("erp", 2), ("web", 2)]
+    assert [r["code"] for r in db.query("SELECT code FROM channel ORDER BY code")] == ["erp", "web"]
+
+
+def test_an_unknown_currency_is_a_reject(db, tmp_path):
+    feed = tmp_path / "feed.csv"
+    feed.write_text(",".join(COLUMNS) + "\nX-1,1,shop,2026-11-20,,,paid,open,paid,S,1,5.00,EURO,,,\n"
+                    "X-2,1,shop,2026-11-20,,,paid,open,paid,S,1,5.00,€,,,\n", encoding="utf-8")
+    [result] = import_files(db, [feed])
+    assert (result.orders_created, result.rejected) == (1, 1)
+    reject = db.one("SELECT * FROM import_reject")
+    assert (reject["row_no"], reject["field"]) == (2, "currency")
+    assert "'EURO' is not a currency code" in reject["reason"]
+    assert db.scalar("SELECT currency FROM sales_order") == "EUR"

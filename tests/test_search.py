@@ -205,3 +205,21 @@ def test_a_missing_rate_is_a_warning_never_a_silent_one(db):
     [channel] = view.channels
     assert channel.totals_minor == {"USD": 19700} and channel.base_total_minor is None
     assert view.warnings == ["no USD rate on or within 7 days before 2026-11-20; import one with `omnictl fx import`"]
+
+
+@pytest.mark.parametrize("text, expected", [("wx-0585", ("social", "WX-0585")), ("hz-00324", ("store_hz", "HZ-00324"))])
+def test_order_numbers_in_another_case(demo_db, text, expected):
+    assert keys(search_orders(demo_db, text))[0] == expected
+
+
+def test_skus_and_customer_codes_in_another_case(demo_db):
+    assert keys(search_orders(demo_db, "qs-dl-oak")) == keys(search_orders(demo_db, "QS-DL-OAK"))
+    assert customer_view(demo_db, "c-wangfang").customer.code == "C-WANGFANG"
+
+
+def test_customer_totals_leave_out_cancelled_orders_and_refunds(db):
+    import_files(db, [OWN_FIXTURES / "shopify" / "orders_export_small.csv"])
+    cancelled = customer_view(db, "sam@example.org")
+    assert cancelled.channels[0].orders == 1 and cancelled.channels[0].totals_minor == {}
+    refunded = customer_view(db, "ana@example.net")
+    assert refunded.channels[0].totals_minor == {"USD": 10400 - 2000}

@@ -7,6 +7,8 @@ Plain slotted dataclasses on the hot path: no pydantic per row (PERFORMANCE-NOTE
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from operator import attrgetter, itemgetter
@@ -17,6 +19,7 @@ from omnictl.channels.profile import LINE_FIELDS, ORDER_FIELDS, Profile
 from omnictl.tabular import Table, normalise_header
 
 FOOTER_MAX_CELLS = 2
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(slots=True)
@@ -309,13 +312,19 @@ class Mapper:
     def _currency(self, rows, get) -> str | None:
         text = get("currency", "")
         if text:
-            return text.upper()
+            return self._currency_code(text, rows[0][0], "currency")
         for name in ("order_total", "price", "line_total", "subtotal"):
             for ix in self.index.get(name, ()):
                 symbol = V.currency_symbol(rows[0][1][ix])
                 if symbol:
                     return symbol
         return self.default_currency
+
+    def _currency_code(self, text: str, row_no: int, field_name: str) -> str:
+        code = V.SYMBOLS.get(text.strip(), text.upper())      # `€` in a currency column is EUR
+        if not CURRENCY_CODE.fullmatch(code):
+            raise self._fault(row_no, field_name, f"'{text}' is not a currency code (three letters, ISO 4217)")
+        return code
 
     def _ship_by(self, get, at, ordered_on: str) -> tuple[str | None, str | None]:
         text = get("ship_by", "")
@@ -384,7 +393,8 @@ class Mapper:
             quantity = V.parse_quantity(qty_text) if qty_text else 1
         except ValueError as err:
             raise self._fault(row_no, "quantity", str(err)) from None
-        currency = get("line_currency", "").upper() or order.currency
+        line_currency = get("line_currency", "")
+        currency = self._currency_code(line_currency, row_no, "line_currency") if line_currency else order.currency
         if order.currency is None and currency:
             order.currency = currency
         price = self._money(get("price", ""), row_no, "price", currency)

@@ -222,7 +222,7 @@ def orders_show(order: str = typer.Argument(..., metavar="ORDER", help="Order nu
 @orders_app.command("search")
 def orders_search(text: str = typer.Argument(..., metavar="TEXT",
                                              help="Order number (# optional), name, phone, email, customer code or SKU."),
-                  limit: int = typer.Option(50, "--limit", metavar="N", help="At most N orders."),
+                  limit: int = typer.Option(50, "--limit", metavar="N", min=1, help="At most N orders."),
                   as_json: bool = JSON):
     """Find orders in every channel: exact order number first, then email or phone, name, SKU."""
     from omnictl.search import search_orders

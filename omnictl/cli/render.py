@@ -214,9 +214,18 @@ def show_orders(orders, limit) -> None:
         note(f"showing the first {limit}; use --limit N or --json for all")
 
 
+def local_day(utc_iso: str) -> str:
+    """`11-26`: the company-time month and day of a stored UTC instant."""
+    from datetime import datetime
+
+    from omnictl import clock
+
+    return datetime.fromisoformat(utc_iso.replace("Z", "+00:00")).astimezone(clock.zone()).strftime("%m-%d")
+
+
 def history_text(steps) -> str:
-    """`pending 11-20 → paid 11-21 → shipped 11-23`: each status with the day it was recorded."""
-    return " → ".join(f"{step.status} {step.at[5:10]}" for step in steps or ())
+    """`pending 11-20 → paid 11-21 → shipped 11-23`: each status with the day (company time) it was recorded."""
+    return " → ".join(f"{step.status} {local_day(step.at)}" for step in steps or ())
 
 
 def show_found_orders(orders, limit, empty: str) -> None:
