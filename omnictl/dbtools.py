@@ -386,9 +386,39 @@ def _unfinished_batches(db: Database, quick: bool) -> Finding:
                    examples.count)
 
 
-# Checks that later issues add (each with `register` in its own module):
-#   issue 4: "stock ledger balances re-derived": on hand per SKU and location as the sum of
-#            stock moves, against any stored balance.
+# Checks that later issues add (each with `register` in its own module or here):
+#   issue 4: the stock ledger's balances and late moves, below.
+
+@register("stock balances", before="unfinished batches")
+def _stock_balances(db: Database, quick: bool) -> Finding:
+    """`stock_balance` (kept by a trigger) against on hand re-derived as the sum of the moves."""
+    examples = _Examples()
+    for row in db.execute(
+            "SELECT sku, location, stored, derived FROM (SELECT sku, location, max(s) AS stored, "
+            "max(d) AS derived FROM (SELECT sku, location, on_hand AS s, NULL AS d FROM stock_balance UNION ALL "
+            "SELECT sku, location, NULL, total(quantity) FROM stock_move GROUP BY sku, location) "
+            "GROUP BY sku, location) WHERE stored IS NULL OR derived IS NULL OR abs(stored - derived) > 1e-6 "
+            "ORDER BY sku, location"):
+        stored = "no stored balance" if row["stored"] is None else f"stored {row['stored']:g}"
+        derived = "no moves" if row["derived"] is None else f"the moves sum to {row['derived']:g}"
+        examples.add(f"SKU {row['sku']} at {row['location']}: {stored}, but {derived}")
+    if not examples.count:
+        return Finding("every stored balance equals the sum of its moves")
+    return Finding(f"{examples.count} balance(s) differ from the sum of their moves", examples.items, examples.count)
+
+
+@register("late moves", before="unfinished batches")
+def _late_moves(db: Database, quick: bool) -> Finding:
+    """No move recorded after a count was applied is effective before that count's time."""
+    from omnictl.reconcile import late_move_sentence, late_moves
+
+    examples = _Examples()
+    for late in late_moves(db):
+        examples.add(late_move_sentence(late))
+    if not examples.count:
+        return Finding("no move recorded after an applied count is effective before its count time")
+    return Finding(f"{examples.count} move(s) recorded after an applied count fall before its count time; "
+                   "`omnictl reconcile count` shows them", examples.items, examples.count)
 
 
 # -- backup ---------------------------------------------------------------------------------
@@ -405,11 +435,15 @@ def backup_database(db: Database, target: str | os.PathLike, *, overwrite: bool 
     target = Path(target)
     _refuse_target(db, target, overwrite)
     started = time.monotonic()
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as err:                     # a file where a folder should be, /proc, a full disk
+        raise DatabaseError(f"cannot write backup {target}: {err.strerror or err}") from None
     os.close(fd)
     temp = Path(temp_name)
     try:
         integrity = _copy(db, temp, progress)
+        os.chmod(temp, db.path.stat().st_mode & 0o777)      # the copy is as private as the original
         os.replace(temp, target)
     except sqlite3.Error as err:
         _remove(temp)

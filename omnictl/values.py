@@ -128,6 +128,16 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone '{name}'") from None
 
 
+_LOOKS_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?$")
+_SHAPES = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "hh", "%M": "mm", "%S": "ss", "%z": "+hhmm", "%b": "Mon",
+           "%y": "YY", "%I": "hh", "%p": "AM/PM", "%f": "ffffff", "%Z": "zone", "%B": "Month", "%a": "Day"}
+
+
+def _shape(fmt: str) -> str:
+    """`%Y-%m-%d %H:%M` → `YYYY-MM-DD hh:mm`, for messages a person reads."""
+    return re.sub(r"%\w", lambda m: _SHAPES.get(m.group(0), m.group(0)), fmt)
+
+
 class DateParser:
     """Parses one field's timestamps with a list of formats, caching repeated texts.
 
@@ -180,8 +190,11 @@ class DateParser:
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ValueError(f"'{text}' is not a date in the expected format "
-                             f"({', '.join(self.formats) or 'ISO-8601'})") from None
+            if _LOOKS_ISO.match(text):
+                raise ValueError(f"'{text}' is not a real date (check the day and month)") from None
+            shapes = ", ".join(dict.fromkeys(_shape(f) for f in self.formats)) or "YYYY-MM-DD"
+            raise ValueError(f"'{text}' is not a date in a layout this file uses ({shapes})") from None
+
 
     def _by_pattern(self, text: str) -> datetime | None:
         """Localised texts like `1. Dez. 2025, 12:32 Uhr CET(UTC+1)` via named groups."""
