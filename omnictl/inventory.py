@@ -15,6 +15,7 @@ correction is a new move.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Iterable, Iterator
@@ -242,6 +243,7 @@ def on_hand(db: Database, sku: str | None = None, location: str | None = None,
         params.append(as_of)
         sql = "SELECT sku, location, sum(quantity) AS q FROM stock_move INDEXED BY stock_move_position"
     sql += (" WHERE " + " AND ".join(where) if where else "") + ("" if as_of is None else " GROUP BY sku, location")
+    sql += " ORDER BY sku, location"            # the order both sources are stored in: no sort
     cursor = db.conn.cursor()
     cursor.row_factory = None                  # plain tuples: this reads one row per SKU and location
     return {(sku_, location_): q for sku_, location_, q in cursor.execute(sql, params)}
@@ -262,8 +264,10 @@ def positions(db: Database, *, sku: str | None = None, location: str | None = No
     safety = {r["code"]: r["safety_stock"] for r in db.query(
         "SELECT code, safety_stock FROM sku WHERE safety_stock != 0" + (" AND code = ?" if sku else ""),
         (sku,) if sku else ())}
+    extra = sorted((held_back.keys() | supply.keys()) - held.keys())
+    keys = heapq.merge(held, extra) if extra else held       # `held` is already in key order
     result = []
-    for key in sorted(held.keys() | held_back.keys() | supply.keys()):
+    for key in keys:
         position = _position(key, held.get(key, 0.0), held_back.get(key, 0.0), supply.get(key, (0.0, None)),
                              safety.get(key[0], 0.0))
         if not short or position.status != "ok":
@@ -336,6 +340,7 @@ def why(db: Database, move_id: int) -> MoveTrace:
     if row["count_id"] is not None:
         count = db.one("SELECT * FROM stock_count WHERE id = ?", (row["count_id"],))
         trace.file, trace.sha256 = count["file_name"], count["sha256"]
+        trace.row = row["source_row"] if row["source_row"] is not None else trace.row
         trace.cause = (f"{count['kind']} {count['id']} of {count['file_name']} at {count['counted_at']}, "
                        f"applied by {count['applied_by']}: {count['reason'] or ''}".rstrip(": "))
     if trace.cause is None:
