@@ -439,7 +439,7 @@ class ReceiptImportResult(BaseModel):
     units: float = 0
     matched: int = 0                            # rows received against a purchase order
     unmatched: int = 0                          # rows received with no open purchase order
-    skipped: int = 0                            # rows whose receipt number was already received
+    skipped: int = 0                            # rows already received (same file before, or receipt number)
     orders_closed: list[str] = []
     over_received: list[str] = []               # one sentence per over-received PO line
     received: list[ReceivedRow] = []

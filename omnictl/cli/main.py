@@ -85,6 +85,7 @@ def _register() -> None:
     from omnictl.cli import dbcmd  # noqa: F401  (db info, check, backup, vacuum)
     from omnictl.cli import admin  # noqa: F401  (config, fx)
     from omnictl.cli import stock  # noqa: F401  (stock, reconcile)
+    from omnictl.cli import feeds  # noqa: F401  (stock export-channel, reconcile channel)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:

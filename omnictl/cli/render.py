@@ -469,5 +469,91 @@ def show_trace(trace) -> None:
               f"recorded {m.recorded_at} by {m.actor}", markup=False, highlight=False)
     out.print(f"cause: {trace.cause}", markup=False, highlight=False)
     if trace.file:
-        out.print(f"source: batch {trace.batch}, file {trace.file}" + (f", row {trace.row}" if trace.row else "")
+        out.print("source: " + (f"batch {trace.batch}, " if trace.batch is not None else "") + f"file {trace.file}"
+                  + (f", row {trace.row}" if trace.row else "")
                   + f" (sha256 {trace.sha256[:12]}…)", markup=False, highlight=False)
+
+
+# -- counts, snapshots and opening balances -------------------------------------------------
+
+def _rows_text(rows) -> str:
+    return ", ".join(str(r) for r in rows[:8]) + (", …" if len(rows) > 8 else "")
+
+
+def _heading(text: str) -> None:
+    out.print(text, markup=False, highlight=False)
+
+
+def show_reconcile(report) -> None:
+    differing = [line for line in report.lines if line.difference != 0]
+    if differing:
+        body = [[line.sku, line.location, quantity(line.book), quantity(line.counted), quantity(line.difference),
+                 money(line.value_minor, report.currency, with_code=False), line.moves_since,
+                 "yes" if line.over_tolerance else "", _rows_text(line.rows) or "not counted"]
+                for line in differing]
+        show(table(None, ["sku", "location", "book", "counted", "difference", "value", "moves since", "over",
+                          "rows"], body, justify_right={"book", "counted", "difference", "value", "moves since"}))
+    if report.unknown_skus:
+        _heading("\nCounted, but not master SKUs (never posted):")
+        show(table(None, ["sku", "location", "counted", "rows"],
+                   [[u.sku, u.location, quantity(u.counted), _rows_text(u.rows)] for u in report.unknown_skus],
+                   justify_right={"counted"}))
+    if report.not_counted:
+        _heading("\nNot in the file (" + ("counted as 0: --scope full" if report.scope == "full"
+                                          else "left alone: --scope partial") + "):")
+        show(table(None, ["sku", "location", "book"], [[n.sku, n.location, quantity(n.book)]
+                                                       for n in report.not_counted], justify_right={"book"}))
+    if report.late_moves:
+        _heading("\nLate moves (recorded after an applied count, effective before its count time):")
+        show(table(None, ["move", "sku", "location", "kind", "qty", "effective", "recorded", "count", "counted at"],
+                   [[m.move, m.sku, m.location, m.kind, quantity(m.quantity), m.effective_at, m.recorded_at,
+                     m.count_id, m.counted_at] for m in report.late_moves], justify_right={"qty"}))
+
+
+def note_reconcile(report) -> None:
+    """The summary and the file's quirks, on stderr."""
+    for reject in report.rejects:
+        note(f"rejected: {reject.reason}")
+    for dup in report.duplicates:
+        note(f"duplicate: {dup.sku} at {dup.location} is on rows {_rows_text(dup.rows)}; summed to "
+             f"{quantity(dup.counted)}")
+    for neg in report.negative:
+        note(f"negative: {neg.sku} at {neg.location} counted {quantity(neg.counted)} (row {_rows_text(neg.rows)}), "
+             "kept as data")
+    if report.skipped:
+        note(f"{report.skipped} quantit{'y' if report.skipped == 1 else 'ies'} of other locations or not stocked "
+             "skipped")
+    where = report.location or ", ".join(report.locations) or "no location"
+    counted = sum(1 for line in report.lines if line.rows)
+    note(f"{report.kind} {report.count_id} of {Path(report.file).name} at {where}, counted at {report.counted_at} "
+         f"({report.scope}): {counted} SKU line(s) counted, {report.differences} differ from the book, "
+         f"{report.over_tolerance} over tolerance {report.tolerance}; net value "
+         f"{money(report.value_minor, report.currency) or '0'}; {len(report.unknown_skus)} unknown SKU(s)")
+    if report.already_applied_as is not None:
+        note(f"{Path(report.file).name} was already applied at {where} as count {report.already_applied_as} "
+             f"(at {report.applied_at}); nothing posted")
+    elif report.applied:
+        note(f"applied: {report.moves_posted} count move(s) posted effective {report.counted_at}; the book now "
+             f"equals the count at that time")
+    if report.late_moves:
+        note(f"{len(report.late_moves)} late move(s): recorded after an applied count but effective before it; "
+             "they change the book that count set")
+
+
+def show_opening(result) -> None:
+    for reject in result.rejects:
+        note(f"rejected: {reject.reason}")
+    for dup in result.duplicates:
+        note(f"duplicate: {dup.sku} at {dup.location} is on rows {_rows_text(dup.rows)}; summed to "
+             f"{quantity(dup.counted)}")
+    for neg in result.negative:
+        note(f"negative: {neg.sku} at {neg.location} is {quantity(neg.counted)}, kept as data")
+    name = Path(result.file).name
+    if result.already_imported_as is not None:
+        note(f"{name} was already imported as opening batch {result.already_imported_as}; nothing posted")
+        return
+    out.print(f"{name} ({result.layout}), batch {result.batch}: {result.lines} SKU and location pair(s) set at "
+              f"{result.at} with {result.moves} opening move(s) (net {quantity(result.units)}); "
+              f"{result.rows_read} row(s) read, {result.rejected} rejected", markup=False, highlight=False)
+    if result.rejected:
+        note(f"{name}: {result.rejected} row(s) rejected; `omnictl imports show {result.batch}` lists them")

@@ -15,7 +15,7 @@ stock_app = typer.Typer(invoke_without_command=True,
 reconcile_app = typer.Typer(no_args_is_help=True,
                             help="Compare the ledger with a count, another system's snapshot or a channel's listings.")
 app.add_typer(stock_app, name="stock")
-# `reconcile` is added to the app by the first module that gives it a command.
+app.add_typer(reconcile_app, name="reconcile")
 
 LOCATION = typer.Option(None, "--location", metavar="CODE", help="Only this location.")
 
