@@ -86,6 +86,7 @@ def _register() -> None:
     from omnictl.cli import admin  # noqa: F401  (config, fx)
     from omnictl.cli import stock  # noqa: F401  (stock, reconcile)
     from omnictl.cli import feeds  # noqa: F401  (stock export-channel, reconcile channel)
+    from omnictl.cli import purchases  # noqa: F401  (purchases; stock receive, transfer, adjust)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:
