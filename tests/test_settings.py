@@ -331,3 +331,9 @@ def test_settings_and_fx_modules_load_no_ui_library():
             "print(','.join(m for m in ('typer', 'textual', 'rich', 'click') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_cli_negative_value_is_validated_not_taken_for_an_option(cli):
+    result = cli("config", "set", "fx.max_age_days", "-1")
+    assert result.code == 2
+    assert result.stderr.strip() == "Error: fx.max_age_days: '-1' is not a whole number of days, 0 or more"

@@ -36,7 +36,7 @@ def config_show(prefix: str | None = typer.Argument(None, metavar="PREFIX", help
     R.dump_json([i.model_dump() for i in items]) if as_json else R.show_settings(items)
 
 
-@config_app.command("set")
+@config_app.command("set", context_settings={"ignore_unknown_options": True})   # VALUE may be -1
 def config_set(key: str = typer.Argument(..., metavar="KEY", help="A setting's key, e.g. company.timezone."),
                value: str | None = typer.Argument(None, metavar="VALUE", help="The new value."),
                unset: bool = typer.Option(False, "--unset", help="Remove the setting: its default applies again."),
