@@ -1,13 +1,16 @@
 -- Exchange rates, and a full-text index of buyers' names for order search.
 
--- One rate per currency and day: base-currency units for one unit of `currency`, kept as
--- the decimal text it was given in (money is never a float; the rate is applied with Decimal).
+-- One rate per base currency, currency and day: base-currency units for one unit of
+-- `currency`, kept as the decimal text it was given in (money is never a float; the rate is
+-- applied with Decimal). Rates remember their base, so changing the company currency never
+-- applies old rates to the new base (they apply again if it is set back).
 CREATE TABLE fx_rate (
+    base     TEXT NOT NULL,
     currency TEXT NOT NULL,
     on_date  TEXT NOT NULL,
     rate     TEXT NOT NULL,
     batch_id INTEGER REFERENCES import_batch(id),
-    PRIMARY KEY (currency, on_date)
+    PRIMARY KEY (base, currency, on_date)
 ) WITHOUT ROWID;
 
 -- Words of party names (Latin names by word and prefix; a Chinese name is one word, found by

@@ -85,12 +85,14 @@ CREATE TABLE stock_count (
     reason      TEXT
 );
 CREATE INDEX stock_count_sha ON stock_count(sha256, location);
+-- Key columns first: SQLite 3.40's integrity_check misreads a WITHOUT ROWID table whose key
+-- columns are not its leading ones ("NULL value in count_line.counted").
 CREATE TABLE count_line (
     count_id INTEGER NOT NULL REFERENCES stock_count(id),
-    sku      TEXT NOT NULL,                 -- as written in the file (may be unknown)
     location TEXT NOT NULL,
-    counted  REAL NOT NULL,
+    sku      TEXT NOT NULL,                 -- as written in the file (may be unknown)
     row_no   INTEGER NOT NULL,
+    counted  REAL NOT NULL,
     PRIMARY KEY (count_id, location, sku, row_no)
 ) WITHOUT ROWID;
 
