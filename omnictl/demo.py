@@ -32,6 +32,7 @@ from omnictl.errors import InputFileError, UsageError
 from omnictl.importer import import_files
 from omnictl.fx import import_rates
 from omnictl.master import import_master
+from omnictl.reconcile import import_opening
 
 DEFAULT_PATH = "omnictl-demo.db"
 MARKER_SETTING = "demo.built_at"
@@ -79,6 +80,24 @@ class DemoCustomer(BaseModel):
     note: str = ""
 
 
+class DemoStock(BaseModel):
+    opening_moves: int                 # opening balances posted before the orders
+    sales_moves: int                   # sales and returns the orders posted
+    oversold: list[str]                # "SKU at LOCATION (ATP n)"
+    at_risk: int                       # rows below safety stock
+    purchase_lines: int
+    late_purchase_lines: int           # expected before today, not received
+    count_file: str                    # the stock count (not applied: see its differences)
+    count_location: str
+    count_at: str                      # what to pass as --at (company time)
+    count_differences: int
+    count_value_minor: int
+    count_unknown: list[str]
+    listing_file: str
+    listing_channel: str
+    oversell_risk: list[str]           # "SKU listed n, should m"
+
+
 class DemoTour(BaseModel):
     database: str
     replaced: bool             # a previous demo database was replaced
@@ -98,6 +117,7 @@ class DemoTour(BaseModel):
     due: dict[str, int]        # late, today, tomorrow, in_3_days: open orders by promised ship-by
     highlights: list[DemoOrder]
     cross_channel_customer: DemoCustomer | None
+    stock: DemoStock | None = None
     try_next: list[str]
 
 
@@ -334,6 +354,10 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
     rates.write_text(render_text(_read(manifest["fx"]["file"]), {}, now), encoding="utf-8")
     master_counts["fx rates"] = import_rates(db, rates, actor=ACTOR).created
 
+    opening = _stock_file(manifest["stock"]["opening"], tmp, now)
+    opening_moves = import_opening(db, opening, at=(today - timedelta(days=45)).isoformat() + "T00:00",
+                                   actor=ACTOR).moves
+
     channels = []
     for group in manifest["imports"]:
         paths = [render_file(spec, exports, now) for spec in group["files"]]
@@ -344,7 +368,45 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
             batches=[r.batch for r in results if r.batch is not None],
             orders=sum(r.orders for r in results), lines=sum(r.lines for r in results),
             rejected=sum(r.rejected for r in results), unmapped=sum(r.unmapped for r in results)))
-    return _tour(db, manifest, company, today, master_counts, channels)
+    tour = _tour(db, manifest, company, today, master_counts, channels)
+    tour.stock = _stock_story(db, manifest["stock"], exports, now, opening_moves)
+    return tour
+
+
+def _stock_file(spec: dict, folder: Path, now: datetime) -> Path:
+    target = folder / Path(spec["file"]).name
+    target.write_text(render_text(_read(spec["file"]), {}, now), encoding="utf-8")
+    return target
+
+
+def _stock_story(db, spec: dict, exports: Path, now: datetime, opening_moves: int) -> DemoStock:
+    """Purchases as open supply, a stock count with real differences, a channel that lists too much."""
+    from omnictl.feeds import reconcile_channel
+    from omnictl.inventory import positions
+    from omnictl.purchases import import_purchases, list_purchases
+    from omnictl.reconcile import reconcile_file
+
+    import_purchases(db, _stock_file(spec["purchases"], exports, now), actor=ACTOR)
+    count_file = _stock_file(spec["count"], exports, now)
+    count_at = (now.date() - timedelta(days=1)).isoformat() + "T18:00"
+    count = reconcile_file(db, count_file, kind="count", location=spec["count"]["location"], at=count_at,
+                           actor=ACTOR)
+    listing_file = _stock_file(spec["listing"], exports, now)
+    listing = reconcile_channel(db, spec["listing"]["channel"], listing_file)
+    short = positions(db, short=True)
+    lines = list(list_purchases(db, open_only=True))
+    return DemoStock(
+        opening_moves=opening_moves,
+        sales_moves=db.scalar("SELECT count(*) FROM stock_move WHERE order_line_id IS NOT NULL"),
+        oversold=[f"{p.sku} at {p.location} (ATP {p.atp:g})" for p in short if p.status == "oversold"],
+        at_risk=sum(p.status == "at risk" for p in short), purchase_lines=len(lines),
+        late_purchase_lines=sum(1 for line in lines if line.late),
+        count_file=count_file.name, count_location=spec["count"]["location"], count_at=count_at,
+        count_differences=count.differences, count_value_minor=count.value_minor,
+        count_unknown=[u.sku for u in count.unknown_skus], listing_file=listing_file.name,
+        listing_channel=listing.channel,
+        oversell_risk=[f"{line.sku} listed {line.listed:g}, should {line.should}" for line in listing.lines
+                       if line.status == "oversell_risk"])
 
 
 def _tour(db, manifest: dict, company: dict, today: date, master: dict, channels: list[DemoChannel]) -> DemoTour:
@@ -409,6 +471,16 @@ def _try_next(manifest: dict, target: Path, exports: Path | None, tour: DemoTour
         commands.append(f"{base} customers show {tour.cross_channel_customer.code}")
         commands.append(f"{base} orders search {shlex.quote(tour_spec.get('search', '138-0013-8000'))}")
     commands.append(f"{base} stock --short")
+    if tour.stock:
+        commands.append(f"{base} purchases list --open")
+        if exports is not None:
+            stock = tour.stock
+            commands.append(f"{base} reconcile count {shlex.quote(str(exports / stock.count_file))} "
+                            f"--location {stock.count_location} --at {stock.count_at}")
+            commands.append(f"{base} reconcile channel {shlex.quote(str(exports / stock.listing_file))} "
+                            f"--channel {stock.listing_channel}")
+            commands.append(f"{base} stock export-channel --channel {stock.listing_channel} shopify-upload.csv "
+                            f"--template {shlex.quote(str(exports / stock.listing_file))}")
     with_rejects = next((c for c in tour.channels if c.rejected), None)
     commands.append(f"{base} imports list")
     if with_rejects and with_rejects.batches:

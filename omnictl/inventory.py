@@ -252,7 +252,8 @@ def on_hand(db: Database, sku: str | None = None, location: str | None = None,
 def positions(db: Database, *, sku: str | None = None, location: str | None = None, short: bool = False,
               as_of: str | None = None) -> list[StockPosition]:
     """Per SKU and location: on hand, reserved, ATP, open supply, projected; `short`: only
-    oversold (ATP < 0) or at risk (ATP below the SKU's safety stock)."""
+    oversold (ATP < 0) or at risk (ATP below the SKU's safety stock, which is held in
+    warehouses: a store is replenished from them, so it is never at risk by safety stock)."""
     if sku and db.one("SELECT 1 FROM sku WHERE code = ?", (sku,)) is None:
         raise NotFound(f"no master SKU '{sku}'")
     if location and db.one("SELECT 1 FROM location WHERE code = ?", (location,)) is None:
@@ -264,12 +265,13 @@ def positions(db: Database, *, sku: str | None = None, location: str | None = No
     safety = {r["code"]: r["safety_stock"] for r in db.query(
         "SELECT code, safety_stock FROM sku WHERE safety_stock != 0" + (" AND code = ?" if sku else ""),
         (sku,) if sku else ())}
+    warehouses = {r[0] for r in db.execute("SELECT code FROM location WHERE kind = 'warehouse'")}
     extra = sorted((held_back.keys() | supply.keys()) - held.keys())
     keys = heapq.merge(held, extra) if extra else held       # `held` is already in key order
     result = []
     for key in keys:
         position = _position(key, held.get(key, 0.0), held_back.get(key, 0.0), supply.get(key, (0.0, None)),
-                             safety.get(key[0], 0.0))
+                             safety.get(key[0], 0.0) if key[1] in warehouses else 0.0)
         if not short or position.status != "ok":
             result.append(position)
     return result

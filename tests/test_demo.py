@@ -266,3 +266,17 @@ def test_cli_demo_default_path_ignores_omnictl_db(cli, tmp_path, monkeypatch):
     assert sorted(p.name for p in work.iterdir()) == ["omnictl-demo.db"]
     assert not (tmp_path / "real.db").exists()
     assert "  omnictl --db omnictl-demo.db orders list\n" in result.stdout
+
+
+def test_stock_story(demo):
+    tour, db = demo
+    stock = tour.stock
+    assert (stock.opening_moves, stock.sales_moves) == (42, 42)
+    assert stock.oversold == ["QS-LT-L at WH-HZ (ATP -8)"]      # 18 opened, 6 sold, 20 held for an open order
+    assert (stock.purchase_lines, stock.late_purchase_lines) == (5, 1)       # the celadon bodies are late
+    assert (stock.count_differences, stock.count_value_minor, stock.count_unknown) == (4, -49800, ["QS-DL-ASH"])
+    assert stock.oversell_risk == ["HILL-OAK-BUNDLE listed 5, should 4", "QS-DL-OAK listed 25, should 4",
+                                   "QS-WL-BRS listed 2, should 1"]
+    balances = {(r["sku"], r["location"]): r["on_hand"] for r in db.query("SELECT * FROM stock_balance")}
+    assert balances[("BULB-E27", "WH-HZ")] == 287                           # 300 opening, 13 sold
+    assert db.scalar("SELECT count(*) FROM stock_move WHERE kind = 'count'") == 0   # the count is not applied

@@ -328,12 +328,29 @@ def show_demo_tour(tour) -> None:
             f"{len(customer.orders)} orders on {', '.join(customer.channels)}")
         if customer.note:
             say(f"    {escape(customer.note)}")
+    if tour.stock:
+        _show_demo_stock(tour.stock, tour.currency, say, escape)
     say()
     if tour.exports_dir:
         say(f"The exports it imported are kept in {escape(tour.exports_dir)}")
     say("[bold]Try next[/bold]")
     for command in tour.try_next:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)   # never wrapped: copyable
+
+
+def _show_demo_stock(stock, currency: str, say, escape) -> None:
+    say()
+    say(f"[bold]Stock[/bold]: {stock.opening_moves} opening balances, then {stock.sales_moves} sales and returns "
+        "posted by the orders")
+    if stock.oversold:
+        say(f"  [bold red]oversold[/bold red]: {escape(', '.join(stock.oversold))}; {stock.at_risk} more below "
+            "safety stock")
+    say(f"  {stock.purchase_lines} open purchase lines are supply ({stock.late_purchase_lines} late)")
+    say(f"  the count of {stock.count_location} ({escape(stock.count_file)}) differs on {stock.count_differences} "
+        f"SKUs, worth {money(stock.count_value_minor, currency)} at cost"
+        + (f", and names an unknown SKU {escape(', '.join(stock.count_unknown))}" if stock.count_unknown else ""))
+    if stock.oversell_risk:
+        say(f"  {escape(stock.listing_channel)} lists more than it should: {escape('; '.join(stock.oversell_risk))}")
 
 
 def _setting_text(value) -> str:
