@@ -5,8 +5,8 @@ the same run and on the same file:
   - posting 10,000 moves through `inventory.post` (one transaction) vs a bare executemany;
   - the full stock position (`inventory.positions`, now and `--as-of`) vs GROUP BY over the index;
   - one SKU's position vs the one-SKU sum over the index (and its query plan: no ledger scan);
-  - a 50,000-line count reconciliation (`reconcile.reconcile_count`, when present) vs a
-    LEFT JOIN of the counts with the per-SKU sums.
+  - a 50,000-line count reconciliation (`reconcile.reconcile_file`, reading the file and
+    building the report) vs a LEFT JOIN of the counts (already in a table) with the per-SKU sums.
 
     python benchmarks/stock_bench.py                      # 2,000,000 moves
     python benchmarks/stock_bench.py --moves 200000 --skus 5000
@@ -132,11 +132,8 @@ def bench(path: Path, skus: int, seed: int) -> list[dict]:
 
 
 def bench_count(db, conn, skus: int, rng: random.Random) -> list[dict]:
-    try:
-        from omnictl.reconcile import reconcile_count
-    except ImportError:
-        print("  (count reconciliation: omnictl.reconcile not available)")
-        return []
+    from omnictl.reconcile import reconcile_file
+
     folder = Path(tempfile.mkdtemp())
     count_file = folder / "count.csv"
     with open(count_file, "w", encoding="utf-8") as f:
@@ -152,7 +149,7 @@ def bench_count(db, conn, skus: int, rng: random.Random) -> list[dict]:
     conn.executemany("INSERT INTO temp.counts VALUES (?, ?)",
                      [line.split(",")[::2] for line in count_file.read_text().splitlines()[1:]])
     floor = timed(lambda: conn.execute(floor_sql).fetchall())
-    ours = timed(lambda: reconcile_count(db, count_file, location="L03"), 1)
+    ours = timed(lambda: reconcile_file(db, count_file, kind="count", location="L03", actor="bench"), 1)
     return [report("count reconciliation, 50,000 lines", ours, floor)]
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import os
-from pathlib import Path
 from typing import TextIO
 
 from omnictl.db import Database
-from omnictl.errors import InputFileError, NotFound
+from omnictl.errors import NotFound
+from omnictl.files import write_whole
 from omnictl.models import ExportResult
 from omnictl.orders import check_date
 from omnictl.values import from_minor, quantity_text
@@ -44,19 +44,8 @@ LEFT JOIN party p ON p.id = o.party_id
 
 def export_orders(db: Database, path: str | os.PathLike, *, since: str | None = None,
                   channel: str | None = None) -> ExportResult:
-    """Write the file whole or not at all: into a temporary file beside it, then renamed."""
-    path = Path(path)
-    if not path.parent.exists():
-        raise InputFileError(f"cannot write {path}: folder {path.parent} does not exist")
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="") as stream:
-            result = write_orders(db, stream, since=since, channel=channel)
-        os.replace(temporary, path)
-    except OSError as err:
-        raise InputFileError(f"cannot write {path}: {err.strerror or err}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    """Write the file whole or not at all (omnictl.files.write_whole)."""
+    result = write_whole(path, lambda stream: write_orders(db, stream, since=since, channel=channel))
     result.file = str(path)
     return result
 

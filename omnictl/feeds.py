@@ -24,11 +24,11 @@ import os
 import sys
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from pathlib import Path
 from typing import TextIO
 
 from omnictl.db import Database
 from omnictl.errors import InputFileError, NotFound, UsageError
+from omnictl.files import write_whole
 from omnictl.inventory import on_hand, reserved
 from omnictl.models import (ChannelReconcile, ChannelReconcileLine, ChannelStock, FeedResult, ListingComponent,
                             ListingStock)
@@ -173,18 +173,7 @@ def export_channel_stock(db: Database, channel: str, path: str | os.PathLike, *,
         result = _write(sys.stdout, fmt, found, listings, rows, channel_location)
         result.file = "-"
         return result
-    path = Path(path)
-    if not path.parent.exists():
-        raise InputFileError(f"cannot write {path}: folder {path.parent} does not exist")
-    temporary = path.with_name(f".{path.name}.partial")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="") as stream:
-            result = _write(stream, fmt, found, listings, rows, channel_location)
-        os.replace(temporary, path)
-    except OSError as err:
-        raise InputFileError(f"cannot write {path}: {err.strerror or err}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    result = write_whole(path, lambda stream: _write(stream, fmt, found, listings, rows, channel_location))
     result.file = str(path)
     return result
 
