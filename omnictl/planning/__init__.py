@@ -1,0 +1,1 @@
+"""Production planning: orders from demand, materials, priority, calendars, scheduling."""
