@@ -345,11 +345,14 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
     master_dir.mkdir()
     for item in manifest["master"]:
         file = master_dir / Path(item["file"]).name
-        file.write_text(_read(item["file"]), encoding="utf-8")
+        text = _read(item["file"])
+        if item["kind"] == "calendars":                   # holidays and downtime follow the clock
+            text = render_text(text, {}, now)
+        file.write_text(text, encoding="utf-8")
         result = import_master(db, item["kind"], file, actor=ACTOR)
         if result.rejected:
             raise InputFileError(f"sample data {item['file']}: {result.rejects[0].reason}")
-        master_counts[item["kind"]] = result.created + result.updated
+        master_counts[item["kind"]] = master_counts.get(item["kind"], 0) + result.created + result.updated
     rates = master_dir / "fx_rates.csv"
     rates.write_text(render_text(_read(manifest["fx"]["file"]), {}, now), encoding="utf-8")
     master_counts["fx rates"] = import_rates(db, rates, actor=ACTOR).created

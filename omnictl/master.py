@@ -1,4 +1,5 @@
-"""Master data import: SKUs, locations, channels, aliases and customers from CSV or XLSX.
+"""Master data import: SKUs, locations, channels, aliases and customers from CSV or XLSX
+(calendars, work centers, routings and BOMs: omnictl/master_production.py).
 
 Each kind has a documented header (README "Master data"); common aliases of the names are
 accepted. A file is one batch: a missing required column refuses the file (nothing
@@ -195,7 +196,7 @@ def import_master(db: Database, kind: str, path: str | Path, *, dry_run: bool = 
                 "INSERT INTO import_batch (kind, file_name, sha256, actor, started_at) VALUES (?, ?, ?, ?, ?)",
                 (f"master:{kind}", table.name, table.sha256, actor, clock.utc_now_iso())).lastrowid
             result.batch = batch
-            records = []
+            records, failed = [], []
             for row_no, values in table.data_rows():
                 result.rows_read += 1
                 try:
@@ -203,8 +204,11 @@ def import_master(db: Database, kind: str, path: str | Path, *, dry_run: bool = 
                     _check_refs(db, kind, record, row_no)
                     records.append((row_no, values, record))
                 except ValueError as err:
+                    failed.append((row_no, values))
                     result.rejects.append(RejectInfo(row=row_no, field=None, reason=str(err),
                                                      raw=table.raw_text(values)))
+            if kind in _PREPARE:
+                records = _PREPARE[kind](db, table, records, failed, result)
             writer(db, [r for _, _, r in records], result)
             result.rejected = len(result.rejects)
             db.conn.executemany("INSERT INTO import_reject (batch_id, row_no, field, reason, raw) "
@@ -340,3 +344,10 @@ def _remap_all(db: Database, result: MasterImportResult) -> None:
 
 _WRITERS = {"skus": _write_skus, "locations": _write_locations, "channels": _write_channels,
             "aliases": _write_aliases, "customers": _write_customers}
+
+# Kinds that check rows against each other before writing (may reject more rows, or raise
+# InputFileError: nothing written): fn(db, table, records, failed rows, result) → records kept.
+_PREPARE: dict[str, Callable] = {}
+
+# Production master data (calendars, work centers, routings, BOMs) registers its kinds here.
+from omnictl import master_production  # noqa: E402,F401

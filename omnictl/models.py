@@ -235,6 +235,7 @@ class MasterImportResult(BaseModel):
     lines_remapped: int = 0
     dry_run: bool = False
     rejects: list[RejectInfo] = []
+    removed: int = 0           # routing steps, BOM lines, shifts no longer in a file that replaces them
 
 
 class SettingInfo(BaseModel):
@@ -614,3 +615,124 @@ class OpeningResult(BaseModel):
     negative: list[SkuRows] = []
     skipped: int = 0
     already_imported_as: int | None = None
+
+
+# -- production planning (omnictl/planning/) ------------------------------------------------
+
+class PriorityPart(BaseModel):
+    value: float                                # normalised 0..1
+    weight: float                               # as configured (plan.weight.*)
+    contribution: float                         # value × weight / sum of the weights
+    basis: str                                  # how the value was reached, in words
+
+
+class PriorityParts(BaseModel):
+    urgency: PriorityPart
+    tier: PriorityPart
+    margin: PriorityPart
+
+
+class ServedLine(BaseModel):
+    line_id: int
+    channel: str | None                         # None: the line is gone (an undone import)
+    order: str | None                           # the channel's order id
+    line_key: str | None
+    quantity: float                             # units of the production order's SKU this order makes for it
+    ship_by: str | None
+    customer_tier: str | None = None
+
+
+class OperationInfo(BaseModel):
+    seq: int
+    work_center: str
+    name: str | None
+    setup_min: float
+    run_min: float                              # for the whole order quantity
+    status: str
+    qty_done: float
+    planned_start: str | None
+    planned_end: str | None
+
+
+class MaterialNeed(BaseModel):
+    component: str                              # a bought SKU (no routing)
+    location: str | None
+    needed: float                               # order quantity × per unit / (1 − scrap%)
+    available: float                            # on hand + purchases expected by the start, after earlier orders
+    short: float                                # needed − available, 0 when covered
+    short_from: str | None                      # the order's start date, when short
+    covered_on: str | None                      # when open purchases cover it; None: buy (see `replenish`)
+
+
+class ProductionOrderInfo(BaseModel):
+    id: int | None                              # None only in a dry run's new orders
+    number: str
+    sku: str
+    location: str | None
+    quantity: float
+    due_on: str
+    status: str
+    reason: str                                 # order, stock or component
+    parent: str | None = None                   # the MO a component order feeds
+    priority: float | None = None
+    priority_parts: PriorityParts | None = None
+    planned_start: str | None = None
+    planned_end: str | None = None
+    served: list[ServedLine] = []
+    shortages: list[MaterialNeed] = []
+    change: str | None = None                   # plan orders: created, resized, updated, unchanged, cancelled
+
+
+class PlanResult(BaseModel):
+    dry_run: bool = False
+    created: int = 0
+    resized: int = 0                            # quantity changed
+    updated: int = 0                            # same quantity, re-dated or re-pegged
+    unchanged: int = 0
+    cancelled: int = 0
+    kept: int = 0                               # released and started orders: supply, never touched
+    orders: list[ProductionOrderInfo] = []      # planned orders after the run, then those it cancelled
+    notes: list[str] = []
+
+
+class OrderMaterials(BaseModel):
+    id: int
+    number: str
+    sku: str
+    location: str | None
+    quantity: float
+    status: str
+    start_on: str                               # the date materials must be there (planned start, else due)
+    materials: list[MaterialNeed] = []
+
+
+class MaterialsReport(BaseModel):
+    orders: list[OrderMaterials] = []
+    short_orders: int = 0
+    short_lines: int = 0
+
+
+class ReplenishLine(BaseModel):
+    sku: str
+    location: str
+    unit: str
+    required: float                             # production needs + open sales demand
+    safety_stock: float
+    on_hand: float
+    open_supply: float                          # open purchase lines
+    net: float                                  # required + safety − on hand − supply
+    to_buy: float                               # net rounded up to whole units, never below the MOQ
+    min_order_qty: float
+    need_by: str                                # the first day the projection falls below safety stock
+    order_by: str                               # need_by − the SKU's lead time (may be past: late)
+    late: bool
+
+
+class OrderExplain(BaseModel):
+    order: ProductionOrderInfo
+    score_formula: str
+    operations: list[OperationInfo] = []
+    materials: list[MaterialNeed] = []
+    components: list[str] = []                  # MOs of the made components that feed it
+    made_components_from_stock: list[str] = []  # made components it needs with no order of their own
+    notes: list[str] = []

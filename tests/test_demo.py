@@ -46,8 +46,8 @@ def test_counts_per_channel_and_master_data(demo):
     tour, db = demo
     assert {c.channel: (c.orders, c.lines, c.rejected, c.unmapped) for c in tour.channels} == PER_CHANNEL
     assert (tour.orders, tour.lines, tour.rejected, tour.unmapped) == (53, 74, 3, 6)
-    assert tour.master == {"locations": 4, "skus": 34, "channels": 7, "aliases": 16, "customers": 7,
-                           "fx rates": 22}
+    assert tour.master == {"locations": 4, "skus": 34, "calendars": 14, "work-centers": 8, "routings": 33,
+                           "boms": 69, "channels": 7, "aliases": 16, "customers": 7, "fx rates": 22}
     assert db.scalar("SELECT count(*) FROM sales_order") == 53
     assert db.scalar("SELECT count(*) FROM sku WHERE kind = 'raw'") == 9
     assert db.scalar("SELECT count(*) FROM location WHERE kind = 'store'") == 2
@@ -55,6 +55,23 @@ def test_counts_per_channel_and_master_data(demo):
     assert db.setting("company.currency") == "CNY" and db.setting("demo.built_at") == "2026-11-25T04:00:00Z"
     assert tour.open_orders == 20
     assert tour.due == {"late": 5, "today": 3, "tomorrow": 5, "in_3_days": 3}
+
+
+def test_production_master_data_follows_the_clock(demo):
+    _, db = demo
+    rows = lambda sql: [tuple(row) for row in db.query(sql)]  # noqa: E731
+    assert rows("SELECT calendar, starts, ends, work_center, reason FROM calendar_exception "
+                    "ORDER BY calendar, starts") == [
+        ("WS", "2026-12-04", "2026-12-04", None, "Company day 厂庆日 (workshop closed)"),
+        ("WS-SAT", "2026-11-27T13:00", "2026-11-27T17:00", "LATHE", "Lathe spindle bearing replacement 车床换主轴轴承"),
+        ("WS-SAT", "2026-12-04", "2026-12-04", None, "Company day 厂庆日 (workshop closed)")]
+    assert rows("SELECT weekday, starts, ends FROM calendar_shift WHERE calendar = 'WS-SAT' AND weekday = 5") == \
+        [(5, "08:00", "12:00")]
+    assert rows("SELECT code, units, calendar FROM work_center WHERE code = 'LATHE'") == [("LATHE", 1, "WS-SAT")]
+    # a component at two levels: the floor lamp takes oil directly and through its oak base
+    assert rows("SELECT parent, quantity FROM bom_line WHERE component = 'RAW-OIL' ORDER BY parent") == \
+        [("BASE-OAK", 0.02), ("BASE-WAL", 0.02), ("QS-FL-OAK", 0.05)]
+    assert db.scalar("SELECT count(DISTINCT sku) FROM routing_step") == 16
 
 
 def test_rejects_say_why(demo):

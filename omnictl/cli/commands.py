@@ -13,7 +13,8 @@ from omnictl.cli.options import JSON, CHANNEL, ACTOR
 from omnictl.cli.main import app, db, existing_db, reference_db
 
 
-master_app = typer.Typer(no_args_is_help=True, help="Master data: SKUs, locations, channels, aliases, customers.")
+master_app = typer.Typer(no_args_is_help=True, help="Master data: SKUs, locations, channels, aliases, customers, "
+                         "calendars, work centers, routings, BOMs.")
 channels_app = typer.Typer(no_args_is_help=True, help="Channels and the profiles (file layouts) they use.")
 imports_app = typer.Typer(no_args_is_help=True, help="Import batches: list, show with rejects, undo.")
 skus_app = typer.Typer(no_args_is_help=True, help="Channel SKUs that map to no master SKU.")
@@ -66,7 +67,7 @@ def import_cmd(
 
 @master_app.command("import")
 def master_import(
-    kind: str = typer.Argument(..., metavar="KIND", help="skus, locations, channels, aliases or customers."),
+    kind: str = typer.Argument(..., metavar="KIND", help="skus, locations, channels, aliases, customers, calendars, work-centers, routings or boms."),
     file: Path = typer.Argument(..., metavar="FILE", help="CSV or XLSX with the documented header."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the file, write nothing."),
     strict: bool = typer.Option(False, "--strict", help="Any rejected row fails the file (exit 1)."),

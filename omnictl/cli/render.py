@@ -119,7 +119,8 @@ def show_import_results(results) -> None:
 def show_master_result(result) -> None:
     state = "dry run, nothing written" if result.dry_run else f"batch {result.batch}"
     extra = f", {result.lines_remapped} unmapped line(s) now mapped" if result.lines_remapped else ""
-    out.print(f"{result.kind}: {result.created} created, {result.updated} updated, "
+    removed = f", {result.removed} removed" if result.removed else ""
+    out.print(f"{result.kind}: {result.created} created, {result.updated} updated{removed}, "
               f"{result.rejected} rejected of {result.rows_read} rows ({state}){extra}", markup=False)
 
 
