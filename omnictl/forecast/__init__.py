@@ -1,0 +1,1 @@
+"""Demand forecasting: statistical methods vectorised across SKUs (see `methods`)."""
