@@ -175,21 +175,36 @@ class _Components:
 
 # -- positions ------------------------------------------------------------------------------
 
-# Open demand held per component and location: open, mapped lines, paid where the channel
+# Open demand per component and location: open, mapped lines, paid where the channel
 # reserves only paid orders, not refunded. Reads open lines through their partial index.
-_RESERVED_SQL = """
-SELECT * FROM (
-    SELECT CASE WHEN l.mapping = 'sku' THEN l.sku ELSE a.sku END AS sku, ch.location AS location,
-           sum(l.quantity * CASE WHEN l.mapping = 'sku' THEN 1 ELSE a.factor END) AS reserved
+# `reserved` sums it; planning (`open_demand`) reads it line by line.
+_OPEN_DEMAND_FROM = """
     FROM order_line l INDEXED BY order_line_open
     JOIN sales_order o ON o.id = l.order_id
     JOIN channel ch ON ch.code = o.channel
     LEFT JOIN sku_alias a ON l.mapping IN ('alias', 'kit') AND a.channel = o.channel
                           AND a.external_sku = l.external_sku
     WHERE l.fulfilment = 'open' AND l.mapping != 'unmapped' AND l.quantity > 0 AND l.payment != 'refunded'
-      AND ch.location IS NOT NULL AND (ch.reserve_unpaid = 1 OR l.payment IN ('paid', 'partly_refunded'))
+      AND ch.location IS NOT NULL AND (ch.reserve_unpaid = 1 OR l.payment IN ('paid', 'partly_refunded'))"""
+
+_RESERVED_SQL = f"""
+SELECT * FROM (
+    SELECT CASE WHEN l.mapping = 'sku' THEN l.sku ELSE a.sku END AS sku, ch.location AS location,
+           sum(l.quantity * CASE WHEN l.mapping = 'sku' THEN 1 ELSE a.factor END) AS reserved
+    {_OPEN_DEMAND_FROM}
     GROUP BY 1, 2)
-WHERE sku IS NOT NULL {filters}
+WHERE sku IS NOT NULL {{filters}}
+"""
+
+_OPEN_DEMAND_SQL = f"""
+SELECT * FROM (
+    SELECT l.id AS line_id, l.order_id AS order_id,
+           CASE WHEN l.mapping = 'sku' THEN l.sku ELSE a.sku END AS sku, ch.location AS location,
+           l.quantity * CASE WHEN l.mapping = 'sku' THEN 1 ELSE a.factor END AS quantity,
+           CASE WHEN l.mapping = 'sku' THEN 1 ELSE a.factor END AS factor, l.mapping AS mapping,
+           o.promised_ship_by AS ship_by
+    {_OPEN_DEMAND_FROM})
+WHERE sku IS NOT NULL
 """
 
 _SUPPLY_SQL = """
@@ -217,6 +232,12 @@ def reserved(db: Database, sku: str | None = None, location: str | None = None) 
     filters, params = _filters(sku, location)
     return {(r["sku"], r["location"]): r["reserved"]
             for r in db.query(_RESERVED_SQL.format(filters=filters), params)}
+
+
+def open_demand(db: Database) -> list:
+    """The open demand `reserved` sums, one row per line and component: line_id, order_id,
+    sku, location, quantity (line quantity × factor), factor, mapping, ship_by."""
+    return db.query(_OPEN_DEMAND_SQL)
 
 
 def open_supply(db: Database, sku: str | None = None,

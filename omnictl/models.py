@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
@@ -619,20 +619,34 @@ class OpeningResult(BaseModel):
 
 # -- production planning (omnictl/planning/) ------------------------------------------------
 
-class PriorityPart(BaseModel):
+# The per-order records are slotted dataclasses, not pydantic models (as StockPosition): a
+# plan holds 100,000 orders with their parts and served lines, and building each as a model
+# costs more than the netting. The containers are models; they dump these as they are.
+
+@dataclass(slots=True)
+class PriorityPart:
     value: float                                # normalised 0..1
     weight: float                               # as configured (plan.weight.*)
     contribution: float                         # value × weight / sum of the weights
     basis: str                                  # how the value was reached, in words
 
 
-class PriorityParts(BaseModel):
+@dataclass(slots=True)
+class PriorityParts:
     urgency: PriorityPart
     tier: PriorityPart
     margin: PriorityPart
 
+    @classmethod
+    def from_dict(cls, parts: dict | None) -> "PriorityParts | None":
+        """The stored JSON object (`production_order.priority_parts`) as parts."""
+        if not parts:
+            return None
+        return cls(**{name: PriorityPart(**parts[name]) for name in ("urgency", "tier", "margin")})
 
-class ServedLine(BaseModel):
+
+@dataclass(slots=True)
+class ServedLine:
     line_id: int
     channel: str | None                         # None: the line is gone (an undone import)
     order: str | None                           # the channel's order id
@@ -642,7 +656,8 @@ class ServedLine(BaseModel):
     customer_tier: str | None = None
 
 
-class OperationInfo(BaseModel):
+@dataclass(slots=True)
+class OperationInfo:
     seq: int
     work_center: str
     name: str | None
@@ -654,7 +669,8 @@ class OperationInfo(BaseModel):
     planned_end: str | None
 
 
-class MaterialNeed(BaseModel):
+@dataclass(slots=True)
+class MaterialNeed:
     component: str                              # a bought SKU (no routing)
     location: str | None
     needed: float                               # order quantity × per unit / (1 − scrap%)
@@ -664,8 +680,9 @@ class MaterialNeed(BaseModel):
     covered_on: str | None                      # when open purchases cover it; None: buy (see `replenish`)
 
 
-class ProductionOrderInfo(BaseModel):
-    id: int | None                              # None only in a dry run's new orders
+@dataclass(slots=True)
+class ProductionOrderInfo:
+    id: int
     number: str
     sku: str
     location: str | None
@@ -678,9 +695,23 @@ class ProductionOrderInfo(BaseModel):
     priority_parts: PriorityParts | None = None
     planned_start: str | None = None
     planned_end: str | None = None
-    served: list[ServedLine] = []
-    shortages: list[MaterialNeed] = []
+    served: list[ServedLine] = field(default_factory=list)
+    shortages: list[MaterialNeed] = field(default_factory=list)
     change: str | None = None                   # plan orders: created, resized, updated, unchanged, cancelled
+
+    def model_dump(self, mode: str = "python") -> dict:
+        """As JSON-ready dicts (what `--json` prints); by hand: `dataclasses.asdict` is 20x slower."""
+        data = _slots(self)
+        parts = self.priority_parts
+        data["priority_parts"] = None if parts is None else {
+            "urgency": _slots(parts.urgency), "tier": _slots(parts.tier), "margin": _slots(parts.margin)}
+        data["served"] = [_slots(line) for line in self.served]
+        data["shortages"] = [_slots(need) for need in self.shortages]
+        return data
+
+
+def _slots(record) -> dict:
+    return {name: getattr(record, name) for name in record.__slots__}
 
 
 class PlanResult(BaseModel):
@@ -695,7 +726,8 @@ class PlanResult(BaseModel):
     notes: list[str] = []
 
 
-class OrderMaterials(BaseModel):
+@dataclass(slots=True)
+class OrderMaterials:
     id: int
     number: str
     sku: str
@@ -703,7 +735,7 @@ class OrderMaterials(BaseModel):
     quantity: float
     status: str
     start_on: str                               # the date materials must be there (planned start, else due)
-    materials: list[MaterialNeed] = []
+    materials: list[MaterialNeed] = field(default_factory=list)
 
 
 class MaterialsReport(BaseModel):
@@ -736,3 +768,55 @@ class OrderExplain(BaseModel):
     components: list[str] = []                  # MOs of the made components that feed it
     made_components_from_stock: list[str] = []  # made components it needs with no order of their own
     notes: list[str] = []
+
+
+class ScheduledOrder(BaseModel):
+    number: str
+    sku: str
+    quantity: float
+    due_on: str
+    status: str
+    start: str                                  # UTC instants in the schedule
+    end: str
+    late_minutes: int = 0                       # past the end of its due day (company time)
+
+
+class ScheduleRunInfo(BaseModel):
+    id: int
+    kind: str                                   # run or rush
+    created_at: str
+    created_by: str
+    horizon_start: str
+    horizon_end: str
+    is_current: bool
+    metrics: dict                               # late_orders, weighted_tardiness, makespan_end, utilisation, load,
+                                                # bottlenecks, method, seconds
+    orders: list[ScheduledOrder] = []
+
+
+class RushResult(BaseModel):
+    rushed: list[str]                           # the production orders put at the top
+    moved: list[dict]                           # order, end_before, end_after, shift_minutes, late_before, late_after
+    newly_late: list[str]
+    otd_before: float                           # share of orders finishing by their due day
+    otd_after: float
+    bottleneck_load_before: dict[str, float]
+    bottleneck_load_after: dict[str, float]
+    bottlenecks: list[str]
+    orders_after: list[ScheduledOrder] = []
+    accepted_run: int | None = None
+
+
+class BottleneckDay(BaseModel):
+    work_center: str
+    day: str
+    load_hours: float
+    capacity_hours: float
+    utilisation: float | None
+
+
+class BottleneckReport(BaseModel):
+    run: int
+    days: list[BottleneckDay]
+    binding: list[str]                          # the most loaded work center(s) over the horizon
+    queue_hours: dict[str, float] = {}          # work waiting in front of each binding work center, per unit

@@ -88,6 +88,7 @@ def _register() -> None:
     from omnictl.cli import feeds  # noqa: F401  (stock export-channel, reconcile channel)
     from omnictl.cli import purchases  # noqa: F401  (purchases; stock receive, transfer, adjust)
     from omnictl.cli import counts  # noqa: F401  (stock import-opening, reconcile count and snapshot)
+    from omnictl.cli import plan  # noqa: F401  (plan orders, materials, list, explain, release; replenish)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:
