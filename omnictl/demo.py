@@ -98,6 +98,15 @@ class DemoStock(BaseModel):
     oversell_risk: list[str]           # "SKU listed n, should m"
 
 
+class DemoPlan(BaseModel):
+    orders: int                        # planned production orders after `plan orders`
+    for_sales: int                     # serving sales lines (the rest: components and stock)
+    late: list[str]                    # "MO-… SKU due …": due before today, not made yet
+    short_orders: int                  # orders short of bought materials
+    short_lines: int
+    first: str                         # the highest-priority order, for `plan explain`
+
+
 class DemoTour(BaseModel):
     database: str
     replaced: bool             # a previous demo database was replaced
@@ -118,6 +127,7 @@ class DemoTour(BaseModel):
     highlights: list[DemoOrder]
     cross_channel_customer: DemoCustomer | None
     stock: DemoStock | None = None
+    plan: DemoPlan | None = None
     try_next: list[str]
 
 
@@ -373,7 +383,21 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
             rejected=sum(r.rejected for r in results), unmapped=sum(r.unmapped for r in results)))
     tour = _tour(db, manifest, company, today, master_counts, channels)
     tour.stock = _stock_story(db, manifest["stock"], exports, now, opening_moves)
+    tour.plan = _plan_story(db, today)
     return tour
+
+
+def _plan_story(db, today: date) -> DemoPlan:
+    """Production orders from the open demand: which are late already, which lack materials."""
+    from omnictl.planning.materials import check_materials
+    from omnictl.planning.netting import plan_orders
+
+    orders = [o for o in plan_orders(db).orders if o.status == "planned"]
+    materials = check_materials(db)
+    first = max(orders, key=lambda o: o.priority or 0)
+    return DemoPlan(orders=len(orders), for_sales=sum(1 for o in orders if o.reason == "order"),
+                    late=[f"{o.number} {o.sku} due {o.due_on}" for o in orders if o.due_on < today.isoformat()],
+                    short_orders=materials.short_orders, short_lines=materials.short_lines, first=first.number)
 
 
 def _stock_file(spec: dict, folder: Path, now: datetime) -> Path:
@@ -474,6 +498,10 @@ def _try_next(manifest: dict, target: Path, exports: Path | None, tour: DemoTour
         commands.append(f"{base} customers show {tour.cross_channel_customer.code}")
         commands.append(f"{base} orders search {shlex.quote(tour_spec.get('search', '138-0013-8000'))}")
     commands.append(f"{base} stock --short")
+    if tour.plan:
+        commands.append(f"{base} plan list")
+        commands.append(f"{base} plan explain {tour.plan.first}")
+        commands.append(f"{base} plan materials")
     if tour.stock:
         commands.append(f"{base} purchases list --open")
         if exports is not None:

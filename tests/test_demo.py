@@ -297,3 +297,13 @@ def test_stock_story(demo):
     balances = {(r["sku"], r["location"]): r["on_hand"] for r in db.query("SELECT * FROM stock_balance")}
     assert balances[("BULB-E27", "WH-HZ")] == 287                           # 300 opening, 13 sold
     assert db.scalar("SELECT count(*) FROM stock_move WHERE kind = 'count'") == 0   # the count is not applied
+
+
+def test_plan_story(demo):
+    tour, db = demo
+    plan = tour.plan
+    assert (plan.orders, plan.for_sales) == (21, 4)
+    assert plan.late == ["MO-000001 QS-DL-OAK due 2026-11-24", "MO-000007 QS-WL-BRS due 2026-11-20",
+                         "MO-000009 ARM-BRS due 2026-11-20", "MO-000010 ARM-BRS due 2026-11-24"]
+    assert plan.short_orders > 0 and plan.first == "MO-000021"
+    assert db.scalar("SELECT count(*) FROM production_peg") >= 4

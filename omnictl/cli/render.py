@@ -331,6 +331,13 @@ def show_demo_tour(tour) -> None:
             say(f"    {escape(customer.note)}")
     if tour.stock:
         _show_demo_stock(tour.stock, tour.currency, say, escape)
+    if tour.plan:
+        plan = tour.plan
+        say()
+        say(f"[bold]Production[/bold]: {plan.orders} planned orders ({plan.for_sales} for sales lines, the rest "
+            f"components and stock); {plan.short_orders} short of {plan.short_lines} bought material line(s)")
+        if plan.late:
+            say(f"  [bold red]late already[/bold red]: {escape('; '.join(plan.late))}")
     say()
     if tour.exports_dir:
         say(f"The exports it imported are kept in {escape(tour.exports_dir)}")
