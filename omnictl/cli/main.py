@@ -89,6 +89,7 @@ def _register() -> None:
     from omnictl.cli import purchases  # noqa: F401  (purchases; stock receive, transfer, adjust)
     from omnictl.cli import counts  # noqa: F401  (stock import-opening, reconcile count and snapshot)
     from omnictl.cli import plan  # noqa: F401  (plan orders, materials, list, explain, release; replenish)
+    from omnictl.cli import schedule  # noqa: F401  (plan run, rush, bottlenecks, gantt)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:

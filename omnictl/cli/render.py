@@ -582,3 +582,63 @@ def show_opening(result) -> None:
               f"{result.rows_read} row(s) read, {result.rejected} rejected", markup=False, highlight=False)
     if result.rejected:
         note(f"{name}: {result.rejected} row(s) rejected; `omnictl imports show {result.batch}` lists them")
+
+
+def show_schedule_run(info) -> None:
+    m = info.metrics
+    note(f"schedule run {info.id} ({m['method']}, {m['seconds']} s): {len(info.orders)} order(s), "
+         f"{len(m['late_orders'])} late, weighted tardiness {m['weighted_tardiness']:g} min, "
+         f"done by {m['makespan_end']}; bottleneck {', '.join(m['bottlenecks']) or '-'}")
+    show_scheduled_orders(info.orders)
+    rows = [[code, f"{m['load'].get(code, 0):.0%}", f"{value:.0%}"] for code, value in sorted(m["utilisation"].items())]
+    show(table("Work centers over the horizon", ["work center", "load", "utilisation"], rows,
+               justify_right={"load", "utilisation"}))
+
+
+def show_scheduled_orders(orders) -> None:
+    rows = [[o.number, o.sku, quantity(o.quantity), o.due_on, o.start[:16].replace("T", " "),
+             o.end[:16].replace("T", " "), f"{o.late_minutes / 60:.1f} h late" if o.late_minutes else "on time"]
+            for o in orders]
+    show(table(None, ["order", "sku", "qty", "due", "start (UTC)", "end (UTC)", ""], rows, justify_right={"qty"}))
+
+
+def show_rush(result) -> None:
+    note(f"rush {', '.join(result.rushed)}: on-time orders {result.otd_before:.0%} → {result.otd_after:.0%}; "
+         + "; ".join(f"{code} load {result.bottleneck_load_before.get(code, 0):.0%} → "
+                     f"{result.bottleneck_load_after.get(code, 0):.0%}" for code in result.bottlenecks))
+    rows = [[m["order"], m["end_before"][:16].replace("T", " "), m["end_after"][:16].replace("T", " "),
+             f"{m['shift_minutes'] / 60:+.1f} h", "late" if m["late_after"] else ""] for m in result.moved]
+    if rows:
+        show(table("Orders that move", ["order", "end before", "end after", "shift", ""], rows,
+                   justify_right={"shift"}))
+    if result.newly_late:
+        note(f"become late: {', '.join(result.newly_late)}")
+    note(f"accepted as run {result.accepted_run}" if result.accepted_run else
+         "not accepted: the current plan is unchanged (add --accept --reason TEXT)")
+
+
+def show_bottlenecks(report) -> None:
+    rows = [[d.work_center + (" *" if d.work_center in report.binding else ""), d.day, f"{d.load_hours:g}",
+             f"{d.capacity_hours:g}", f"{d.utilisation:.0%}" if d.utilisation is not None else "-"]
+            for d in report.days if d.load_hours]
+    show(table(None, ["work center", "day", "load h", "capacity h", "utilisation"], rows,
+               justify_right={"load h", "capacity h", "utilisation"}))
+    for code, hours in report.queue_hours.items():
+        note(f"binding resource {code}: {hours:g} h of work queued in front of it")
+
+
+GANTT_STYLES = {"bar": "on blue", "late": "bold white on red", "bottleneck": "black on yellow",
+                "frozen": "on grey35", "today": "bold magenta", "due": "bold red", "axis": "dim", "label": "bold"}
+
+
+def show_gantt(lines, plain: bool) -> None:
+    from rich.text import Text
+
+    for line in lines:
+        if plain:
+            sys.stdout.write(line.text.rstrip() + "\n")
+            continue
+        text = Text(line.text, no_wrap=True)
+        for span in line.char_spans():
+            text.stylize(GANTT_STYLES.get(span.style, ""), span.start, span.end)
+        out.print(text, soft_wrap=True)
