@@ -87,6 +87,7 @@ class OrderSummary(BaseModel):
     line_count: int
     matched: str | None = None                    # search: what the text matched
     status_history: list[StatusStep] | None = None   # search and customer view: created, then each change
+    expected_ship_on: str | None = None           # search, customer view, show: by the current production plan
 
 
 class LineInfo(BaseModel):

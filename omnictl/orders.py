@@ -112,6 +112,9 @@ def get_order(db: Database, key: str, channel: str | None = None) -> OrderDetail
                          old=e["old"], new=e["new"])
                for e in db.query("SELECT e.*, l.line_key FROM order_event e LEFT JOIN order_line l "
                                  "ON l.id = e.line_id WHERE e.order_id = ? ORDER BY e.id", (order_id,))]
+    from omnictl.planning.schedule import expected_ship
+
+    head.expected_ship_on = expected_ship(db, [order_id]).get(order_id)
     return OrderDetail(
         **head.model_dump(), raw_status=row["raw_status"], ordered_raw=row["ordered_raw"],
         deliver_by=row["deliver_by"], subtotal_minor=row["subtotal_minor"],

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
 from omnictl.fx import Converter, rates_for
+from omnictl.planning.schedule import expected_ship
 from omnictl.models import (ChannelTotals, CustomerInfo, CustomerView, OrderSummary, StatusStep)
 from omnictl.orders import SUMMARY_SQL, summary
 from omnictl.values import email_key, phone_key
@@ -124,10 +125,13 @@ def newest_first(orders: list[OrderSummary]) -> list[OrderSummary]:
 
 
 def with_history(db: Database, orders: list[OrderSummary]) -> list[OrderSummary]:
-    """Fill each order's status history: created, then every change of its status."""
+    """Fill each order's status history (created, then every change of its status) and the day
+    it can ship by the current production plan, when production serves it."""
     by_id = {order.id: order for order in orders}
+    shipping = expected_ship(db, list(by_id))
     for order in orders:
         order.status_history = []
+        order.expected_ship_on = shipping.get(order.id)
     ids = list(by_id)
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]

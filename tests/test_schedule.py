@@ -116,3 +116,18 @@ def test_cli_plan_run_gantt_rush(cli, tmp_path):
     assert what_if.code == 0 and what_if.json()["rushed"] == ["MO-000004"]
     assert cli("plan", "bottlenecks", "--json").json()["binding"] == ["LATHE"]
     assert cli("plan", "gantt", "--by", "machine").code == 2
+
+
+def test_the_plan_gives_customers_an_expected_ship_date(plant):
+    from omnictl.orders import get_order
+    from omnictl.search import search_orders
+
+    run_schedule(plant, actor="pmc")
+    end = plant.scalar("SELECT planned_end FROM production_order WHERE number = 'MO-000004'")
+    from datetime import timedelta
+
+    from omnictl import clock
+
+    expected = (parse(end).astimezone(clock.zone()).date() + timedelta(days=1)).isoformat()   # dispatch buffer 1 day
+    assert search_orders(plant, "WX-0585")[0].expected_ship_on == expected
+    assert get_order(plant, "WX-0585").expected_ship_on == expected

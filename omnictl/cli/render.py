@@ -239,9 +239,11 @@ def show_found_orders(orders, limit, empty: str) -> None:
         columns = ["order", "channel", "status", "ship by", "total", "customer", "history"]
     if all(o.matched is None for o in orders):
         columns.remove("matched") if "matched" in columns else None
+    if any(o.expected_ship_on for o in orders):
+        columns.insert(columns.index("ship by") + 1, "expected")
     rows = [{"order": o.external_id, "channel": o.channel, "ordered": o.ordered_on, "status": o.status,
              "ship by": o.promised_ship_by, "total": money(o.total_minor, o.currency),
-             "customer": o.customer_name or o.customer, "matched": o.matched,
+             "customer": o.customer_name or o.customer, "matched": o.matched, "expected": o.expected_ship_on,
              "history": history_text(o.status_history)} for o in orders]
     show(table(None, columns, [[row[c] for c in columns] for row in rows], justify_right={"total"},
                wrap={"customer", "history"}))
@@ -270,7 +272,8 @@ def show_order(o) -> None:
     out.print(f"Order {o.external_id} ({o.channel}, id {o.id}): {o.status.upper()}  "
               f"payment {o.payment}, fulfilment {o.fulfilment}", markup=False, highlight=False)
     out.print(f"ordered {o.ordered_at} (source text '{o.ordered_raw}'); ship by {o.promised_ship_by} "
-              f"({o.promised_source})" + (f"; deliver by {o.deliver_by}" if o.deliver_by else ""),
+              f"({o.promised_source})" + (f"; deliver by {o.deliver_by}" if o.deliver_by else "")
+              + (f"; expected to ship {o.expected_ship_on} by the production plan" if o.expected_ship_on else ""),
               markup=False, highlight=False)
     out.print(f"customer {o.customer or '-'} {o.customer_name or ''} {o.customer_email or ''} "
               f"{o.customer_phone or ''}".rstrip(), markup=False, highlight=False)

@@ -239,12 +239,18 @@ def rush(db: Database, key: str, *, due: str | None = None, accept: bool = False
             raise UsageError(f"--due '{due}' is not a date (YYYY-MM-DD)") from None
     if accept and not reason:
         raise UsageError("say why the rush order is accepted: --reason TEXT")
-    before_loaded = load_problem(db, horizon_days)
-    before = _solve(before_loaded, None)
     after_loaded = load_problem(db, horizon_days, priorities={n: RUSH_PRIORITY for n in numbers},
                                 dues={n: due for n in numbers} if due else None)
     after = _solve(after_loaded, None)
-    result = _compare(before_loaded, before, after_loaded, after, numbers)
+    current = db.scalar("SELECT id FROM schedule_run WHERE is_current = 1")
+    if current is None:                             # nothing stored yet: compare with a fresh plan
+        before_loaded = load_problem(db, horizon_days)
+        before_orders, before_loads = _orders_of(before_loaded, (before := _solve(before_loaded, None))), \
+            before.metrics.load
+    else:
+        before_orders, before_loads = _stored_orders(db, current), json.loads(
+            db.scalar("SELECT metrics FROM schedule_run WHERE id = ?", (current,))).get("load", {})
+    result = _compare(before_orders, before_loads, _orders_of(after_loaded, after), after, numbers)
     if accept:
         with db.write():
             run_id = _store(db, after_loaded, after, "rush", {"rush": key, "orders": numbers, "due": due,
@@ -271,10 +277,25 @@ def _rush_orders(db: Database, key: str) -> list[str]:
     return numbers
 
 
-def _compare(before_loaded, before: engine.Schedule, after_loaded, after: engine.Schedule,
-             rushed: list[str]) -> RushResult:
-    old = {o.number: o for o in _orders_of(before_loaded, before)}
-    new = {o.number: o for o in _orders_of(after_loaded, after)}
+def _stored_orders(db: Database, run_id: int) -> list[ScheduledOrder]:
+    """The orders of a stored run, as `_orders_of` gives them for a fresh one."""
+    out = []
+    for row in db.query("SELECT p.number, p.sku, p.quantity, p.due_on, p.status, min(s.starts) AS starts, "
+                        "max(s.ends) AS ends FROM scheduled_op s JOIN operation o ON o.id = s.operation_id "
+                        "JOIN production_order p ON p.id = o.production_id WHERE s.run_id = ? GROUP BY p.id "
+                        "ORDER BY p.number", (run_id,)):
+        due = _end_of_day(row["due_on"])
+        late = int(max(0.0, (datetime.fromisoformat(row["ends"].replace("Z", "+00:00")) - due).total_seconds()) // 60)
+        out.append(ScheduledOrder(number=row["number"], sku=row["sku"], quantity=row["quantity"],
+                                  due_on=row["due_on"], status=row["status"], start=row["starts"], end=row["ends"],
+                                  late_minutes=late))
+    return out
+
+
+def _compare(before: list[ScheduledOrder], before_loads: dict, after: list[ScheduledOrder],
+             after_result: engine.Schedule, rushed: list[str]) -> RushResult:
+    old = {o.number: o for o in before}
+    new = {o.number: o for o in after}
     moved = []
     for number, order in new.items():
         was = old.get(number)
@@ -285,11 +306,13 @@ def _compare(before_loaded, before: engine.Schedule, after_loaded, after: engine
             moved.append({"order": number, "end_before": was.end, "end_after": order.end, "shift_minutes": shift,
                           "late_before": was.late_minutes, "late_after": order.late_minutes})
     moved.sort(key=lambda m: (-abs(m["shift_minutes"]), m["order"]))
-    newly_late = sorted(n for n, o in new.items() if o.late_minutes and not old[n].late_minutes)
+    newly_late = sorted(n for n, o in new.items() if o.late_minutes and n in old and not old[n].late_minutes)
+    binding = after_result.metrics.bottlenecks
     return RushResult(rushed=rushed, moved=moved, newly_late=newly_late,
                       otd_before=_on_time(old.values()), otd_after=_on_time(new.values()),
-                      bottleneck_load_before=_bottleneck_load(before), bottleneck_load_after=_bottleneck_load(after),
-                      bottlenecks=after.metrics.bottlenecks, orders_after=list(new.values()))
+                      bottleneck_load_before={code: round(before_loads.get(code, 0.0), 3) for code in binding},
+                      bottleneck_load_after=_bottleneck_load(after_result), bottlenecks=binding,
+                      orders_after=list(new.values()))
 
 
 def _minutes_between(a: str, b: str) -> int:
@@ -402,3 +425,26 @@ def _window(text: str | None, option: str) -> datetime | None:
     except ValueError:
         raise UsageError(f"{option} '{text}' is not a date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
     return value if value.tzinfo else value.replace(tzinfo=clock.zone())
+
+
+# -- what the plan means for customers ---------------------------------------------------------
+
+def expected_ship(db: Database, order_ids: list[int]) -> dict[int, str]:
+    """Per sales order whose open lines production serves: the day (company time) it can ship by
+    the current plan, the last planned end of those production orders plus the dispatch buffer."""
+    if not order_ids:
+        return {}
+    buffer = timedelta(days=settings.get(db, "plan.dispatch_buffer_days"))
+    zone = clock.zone()
+    found: dict[int, str] = {}
+    for start in range(0, len(order_ids), 500):
+        part = order_ids[start:start + 500]
+        for row in db.query(
+                "SELECT l.order_id, max(p.planned_end) AS ends FROM order_line l JOIN production_peg g "
+                "ON g.order_line_id = l.id JOIN production_order p ON p.id = g.production_id "
+                f"WHERE l.order_id IN ({', '.join('?' * len(part))}) AND l.fulfilment = 'open' "
+                "AND p.status IN ('planned', 'released', 'started') AND p.planned_end IS NOT NULL "
+                "GROUP BY l.order_id", part):
+            ends = datetime.fromisoformat(row["ends"].replace("Z", "+00:00")).astimezone(zone)
+            found[row["order_id"]] = (ends.date() + buffer).isoformat()
+    return found
