@@ -105,6 +105,11 @@ class DemoPlan(BaseModel):
     short_orders: int                  # orders short of bought materials
     short_lines: int
     first: str                         # the highest-priority order, for `plan explain`
+    scheduled_late: list[str] = []     # "MO-… 12.5 h late" in the schedule
+    bottleneck: str = ""
+    rush_order: str = ""               # the sales order the tour rushes (插单), not accepted
+    rush_pushes: list[str] = []        # "MO-… +94.0 h": what the rush would push back
+    gantt: list[str] = []              # the schedule by work center, ASCII, 100 cells wide
 
 
 class DemoTour(BaseModel):
@@ -384,7 +389,27 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
     tour = _tour(db, manifest, company, today, master_counts, channels)
     tour.stock = _stock_story(db, manifest["stock"], exports, now, opening_moves)
     tour.plan = _plan_story(db, today)
+    _schedule_story(db, tour.plan, manifest["plan"]["rush"])
     return tour
+
+
+def _schedule_story(db, plan: DemoPlan, rush_order: str) -> None:
+    """Schedule the plan, then ask what a rush order would do to it (without accepting it)."""
+    from omnictl.planning.schedule import run_schedule, rush
+
+    run = run_schedule(db, actor=ACTOR)
+    plan.scheduled_late = [f"{o.number} {o.late_minutes / 60:.1f} h late" for o in run.orders if o.late_minutes]
+    plan.bottleneck = ", ".join(run.metrics["bottlenecks"])
+    from omnictl.planning.gantt import render_gantt
+    from omnictl.planning.schedule import gantt_rows
+
+    rows, start, end = gantt_rows(db, "resource")
+    plan.gantt = [line.text.rstrip() for line in render_gantt(rows, start, end, width=100, today=clock.now(),
+                                                              zone=clock.zone(), ascii=True)]
+    what_if = rush(db, rush_order, actor=ACTOR)
+    plan.rush_order = rush_order
+    plan.rush_pushes = [f"{m['order']} +{m['shift_minutes'] / 60:.1f} h" for m in what_if.moved
+                        if m["shift_minutes"] > 0][:3]
 
 
 def _plan_story(db, today: date) -> DemoPlan:
@@ -499,6 +524,9 @@ def _try_next(manifest: dict, target: Path, exports: Path | None, tour: DemoTour
         commands.append(f"{base} orders search {shlex.quote(tour_spec.get('search', '138-0013-8000'))}")
     commands.append(f"{base} stock --short")
     if tour.plan:
+        commands.append(f"{base} plan gantt")
+        commands.append(f"{base} plan bottlenecks")
+        commands.append(f"{base} plan rush {shlex.quote(tour.plan.rush_order)}")
         commands.append(f"{base} plan list")
         commands.append(f"{base} plan explain {tour.plan.first}")
         commands.append(f"{base} plan materials")

@@ -307,3 +307,13 @@ def test_plan_story(demo):
                          "MO-000009 ARM-BRS due 2026-11-20", "MO-000010 ARM-BRS due 2026-11-24"]
     assert plan.short_orders > 0 and plan.first == "MO-000021"
     assert db.scalar("SELECT count(*) FROM production_peg") >= 4
+
+
+def test_schedule_rush_and_gantt_story(demo):
+    tour, db = demo
+    plan = tour.plan
+    assert plan.bottleneck == "LATHE" and plan.scheduled_late
+    assert plan.rush_order == "3920904471162205831" and plan.rush_pushes        # the rush pushes others back
+    assert any(line.startswith("LATHE *") for line in plan.gantt)
+    assert db.scalar("SELECT count(*) FROM schedule_run WHERE is_current = 1") == 1
+    assert db.scalar("SELECT kind FROM schedule_run WHERE is_current = 1") == "run"   # the rush is not accepted

@@ -88,9 +88,14 @@ def test_rush_by_sales_order_and_unknown_orders(plant):
         rush(plant, "NO-SUCH-ORDER", actor="cs")
 
 
-def test_bottlenecks_and_gantt_rows(plant):
+def test_no_plan_yet(db):
     with pytest.raises(NotFound, match="plan run"):
-        bottlenecks(plant)
+        bottlenecks(db)
+    with pytest.raises(UsageError, match="plan orders"):
+        run_schedule(db, actor="pmc")
+
+
+def test_bottlenecks_and_gantt_rows(plant):
     run_schedule(plant, actor="pmc")
     report = bottlenecks(plant)
     assert report.binding == ["LATHE"] and report.queue_hours["LATHE"] > 0

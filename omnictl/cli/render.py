@@ -341,6 +341,14 @@ def show_demo_tour(tour) -> None:
             f"components and stock); {plan.short_orders} short of {plan.short_lines} bought material line(s)")
         if plan.late:
             say(f"  [bold red]late already[/bold red]: {escape('; '.join(plan.late))}")
+        if plan.bottleneck:
+            say(f"  scheduled bottleneck first ({escape(plan.bottleneck)}): {len(plan.scheduled_late)} order(s) "
+                f"finish late: {escape('; '.join(plan.scheduled_late))}")
+        if plan.rush_pushes:
+            say(f"  rushing sales order {escape(plan.rush_order)} (插单) would push back "
+                f"{escape('; '.join(plan.rush_pushes))}")
+        for line in plan.gantt:
+            out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     say()
     if tour.exports_dir:
         say(f"The exports it imported are kept in {escape(tour.exports_dir)}")

@@ -23,6 +23,7 @@ from omnictl.planning.calendars import as_minutes, working_intervals
 
 OPEN_ORDERS = ("planned", "released", "started")
 CALENDAR_SPAN = 3                     # calendars reach this many horizons ahead: late work still gets dates
+IMPROVE_ITERATIONS = 3000            # improvement moves per run: small plans are repeatable
 RUSH_PRIORITY = 3                     # the engine weighs a job by 10 ** priority: a rush order comes first
 
 
@@ -137,7 +138,10 @@ def _material_releases(db: Database, origin: datetime) -> dict[int, int]:
 
 
 def _solve(loaded: _Loaded, optimize_seconds: float | None) -> engine.Schedule:
-    result = engine.schedule(loaded.problem, objective="auto")
+    # An iteration budget (with the engine's time budget as a ceiling): the same data gives the same
+    # plan, so a rush what-if differs from the stored plan only by what the rush changes.
+    result = engine.schedule(loaded.problem, objective="auto", max_iterations=IMPROVE_ITERATIONS,
+                             seconds=engine.default_seconds(len(loaded.problem.operations)))
     if optimize_seconds:
         try:
             result = engine.optimize(loaded.problem, optimize_seconds, start=result)
