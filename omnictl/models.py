@@ -768,6 +768,8 @@ class OrderExplain(BaseModel):
     materials: list[MaterialNeed] = []
     components: list[str] = []                  # MOs of the made components that feed it
     made_components_from_stock: list[str] = []  # made components it needs with no order of their own
+    waits: list[str] = []                       # where it waits in the current schedule, and on what
+    late_reason: str | None = None              # why it is late in the current schedule
     notes: list[str] = []
 
 

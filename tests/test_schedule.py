@@ -136,3 +136,13 @@ def test_the_plan_gives_customers_an_expected_ship_date(plant):
     expected = (parse(end).astimezone(clock.zone()).date() + timedelta(days=1)).isoformat()   # dispatch buffer 1 day
     assert search_orders(plant, "WX-0585")[0].expected_ship_on == expected
     assert get_order(plant, "WX-0585").expected_ship_on == expected
+
+
+def test_explain_says_where_an_order_waits_and_why_it_is_late(plant):
+    from omnictl.planning.orders import explain
+
+    run_schedule(plant, actor="pmc")
+    view = explain(plant, "MO-000004")                    # the hotel's lanterns wait for their paper shades
+    assert view.late_reason.startswith("late by ") and "component order MO-000021" in view.late_reason
+    on_time = explain(plant, "MO-000005")
+    assert on_time.late_reason is None

@@ -180,6 +180,10 @@ def plan_explain(order: str = typer.Argument(..., metavar="ORDER", help="MO numb
         _say(f"made components ordered: {', '.join(view.components)}")
     if view.made_components_from_stock:
         _say(f"made components taken from stock: {', '.join(view.made_components_from_stock)}")
+    for sentence in view.waits:
+        _say(f"waits: {sentence}")
+    if view.late_reason:
+        _say(f"late: {view.late_reason}")
     for note in view.notes:
         R.note(note)
 

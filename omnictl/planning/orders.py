@@ -125,9 +125,12 @@ def explain(db: Database, key: str) -> OrderExplain:
     if row["priority"] is None:
         notes.append("no priority yet: `omnictl plan orders` scores planned orders")
     info = _info(row, served, [need for need in materials if need.short > 0])
+    from omnictl.planning.schedule import waits
+
+    waiting, late_reason = waits(db, row["id"])
     return OrderExplain(order=info, score_formula=FORMULA, operations=ops, materials=materials,
                         components=[r["number"] for r in children], made_components_from_stock=from_stock,
-                        notes=notes)
+                        waits=waiting, late_reason=late_reason, notes=notes)
 
 
 def release(db: Database, key: str, actor: str) -> ProductionOrderInfo:

@@ -452,3 +452,44 @@ def expected_ship(db: Database, order_ids: list[int]) -> dict[int, str]:
             ends = datetime.fromisoformat(row["ends"].replace("Z", "+00:00")).astimezone(zone)
             found[row["order_id"]] = (ends.date() + buffer).isoformat()
     return found
+
+
+def waits(db: Database, production_id: int) -> tuple[list[str], str | None]:
+    """Where an order waits in the current plan, and why it is late if it is: sentences."""
+    run = db.one("SELECT id, metrics FROM schedule_run WHERE is_current = 1")
+    if run is None:
+        return [], None
+    binding = set(json.loads(run["metrics"]).get("bottlenecks", []))
+    parse = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
+    order = db.one("SELECT * FROM production_order WHERE id = ?", (production_id,))
+    ops = db.query("SELECT o.seq, s.work_center, s.starts, s.ends FROM scheduled_op s JOIN operation o "
+                   "ON o.id = s.operation_id WHERE s.run_id = ? AND o.production_id = ? ORDER BY o.seq",
+                   (run["id"], production_id))
+    if not ops:
+        return [], None
+    feeders = db.query("SELECT p.number, max(s.ends) AS ends FROM production_order p JOIN operation o "
+                       "ON o.production_id = p.id JOIN scheduled_op s ON s.operation_id = o.id AND s.run_id = ? "
+                       "WHERE p.parent_id = ? GROUP BY p.id ORDER BY ends DESC", (run["id"], production_id))
+    horizon = db.scalar("SELECT horizon_start FROM schedule_run WHERE id = ?", (run["id"],))
+    ready, reason = parse(horizon), "the start of the plan"
+    if feeders and parse(feeders[0]["ends"]) > ready:
+        ready, reason = parse(feeders[0]["ends"]), f"its component order {feeders[0]['number']}"
+    sentences, longest = [], (0.0, "")
+    for op in ops:
+        start = parse(op["starts"])
+        hours = (start - ready).total_seconds() / 3600
+        where = op["work_center"] + (" (the bottleneck)" if op["work_center"] in binding else "")
+        if hours >= 0.5:
+            sentences.append(f"operation {op['seq']} waits {hours:.1f} h for {where} after {reason}")
+            longest = max(longest, (hours, f"{hours:.1f} h before operation {op['seq']} on {where}"))
+        ready, reason = parse(op["ends"]), f"operation {op['seq']}"
+    late = (parse(ops[-1]["ends"]) - _end_of_day(order["due_on"])).total_seconds() / 3600
+    if late <= 0:
+        return sentences, None
+    if longest[0]:
+        why = f"late by {late:.1f} h: its longest wait is {longest[1]}"
+    else:
+        why = f"late by {late:.1f} h: its work does not fit between now and its due date {order['due_on']}"
+    if feeders and ops and parse(feeders[0]["ends"]) >= parse(ops[0]["starts"]) - timedelta(minutes=1):
+        why += f"; it cannot start before its component order {feeders[0]['number']} is done"
+    return sentences, why
