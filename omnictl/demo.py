@@ -105,6 +105,7 @@ class DemoPlan(BaseModel):
     short_orders: int                  # orders short of bought materials
     short_lines: int
     first: str                         # the highest-priority order, for `plan explain`
+    for_sales_orders: list[str] = []   # "MO-… 20 × QS-LT-L due 11-27 for social WX-0585"
     scheduled_late: list[str] = []     # "MO-… 12.5 h late" in the schedule
     bottleneck: str = ""
     rush_order: str = ""               # the sales order the tour rushes (插单), not accepted
@@ -420,7 +421,10 @@ def _plan_story(db, today: date) -> DemoPlan:
     orders = [o for o in plan_orders(db).orders if o.status == "planned"]
     materials = check_materials(db)
     first = max(orders, key=lambda o: o.priority or 0)
+    for_sales = [f"{o.number} {o.quantity:g} × {o.sku} due {o.due_on} for "
+                 + ", ".join(f"{s.channel} {s.order}" for s in o.served) for o in orders if o.reason == "order"]
     return DemoPlan(orders=len(orders), for_sales=sum(1 for o in orders if o.reason == "order"),
+                    for_sales_orders=for_sales,
                     late=[f"{o.number} {o.sku} due {o.due_on}" for o in orders if o.due_on < today.isoformat()],
                     short_orders=materials.short_orders, short_lines=materials.short_lines, first=first.number)
 

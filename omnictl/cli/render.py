@@ -339,6 +339,8 @@ def show_demo_tour(tour) -> None:
         say()
         say(f"[bold]Production[/bold]: {plan.orders} planned orders ({plan.for_sales} for sales lines, the rest "
             f"components and stock); {plan.short_orders} short of {plan.short_lines} bought material line(s)")
+        for line in plan.for_sales_orders:
+            say(f"  {escape(line)}")
         if plan.late:
             say(f"  [bold red]late already[/bold red]: {escape('; '.join(plan.late))}")
         if plan.bottleneck:
