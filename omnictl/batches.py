@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omnictl import clock
 from omnictl.db import Database
-from omnictl.errors import Blocked, NotFound, UsageError
+from omnictl.errors import Blocked, NotFound, StrictRejects, UsageError
 from omnictl.inventory import sync_order_stock
 from omnictl.models import BatchInfo, RejectInfo, UndoResult
 
@@ -96,3 +96,27 @@ def _column(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"not a column name: {name}")
     return name
+
+
+class DryRun(Exception):
+    """Raised inside a write transaction to roll a dry run (or a refused --strict file) back."""
+
+
+def record_batch_end(db: Database, batch: int, result) -> None:
+    """Store a file batch's rejects and counts (`result` has rows_read and rejects)."""
+    result.rejected = len(result.rejects)
+    db.conn.executemany("INSERT INTO import_reject (batch_id, row_no, field, reason, raw) VALUES (?, ?, ?, ?, ?)",
+                        [(batch, r.row, r.field, r.reason, r.raw) for r in result.rejects])
+    db.execute("UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, finished_at = ? WHERE id = ?",
+               (result.rows_read, result.rows_read - result.rejected, result.rejected, clock.utc_now_iso(), batch))
+
+
+def finish_batch(db: Database, batch: int, path, result, strict: bool, dry_run: bool) -> None:
+    """Record the batch's end, then refuse it under --strict when rows were rejected, or roll
+    a dry run back (the caller catches DryRun outside its transaction)."""
+    record_batch_end(db, batch, result)
+    if strict and result.rejected:
+        raise StrictRejects(f"{path}: {result.rejected} row(s) rejected under --strict "
+                            f"(first: {result.rejects[0].reason}); nothing was written")
+    if dry_run:
+        raise DryRun

@@ -17,8 +17,9 @@ from pathlib import Path
 from omnictl import clock, settings
 from omnictl import values as V
 from omnictl.db import Database
-from omnictl.errors import StrictRejects, UsageError
-from omnictl.master import Col, _bind, _Rollback
+from omnictl.errors import UsageError
+from omnictl.batches import DryRun, finish_batch
+from omnictl.master import Col, _bind
 from omnictl.models import FxImportResult, FxRate, RejectInfo
 from omnictl.tabular import open_table
 
@@ -75,18 +76,8 @@ def import_rates(db: Database, path: str | Path, *, dry_run: bool = False, stric
                                                      raw=table.raw_text(values)))
                     continue
                 _upsert(db, currency, on_date, rate, batch, result)
-            result.rejected = len(result.rejects)
-            db.conn.executemany("INSERT INTO import_reject (batch_id, row_no, field, reason, raw) VALUES (?, ?, ?, ?, ?)",
-                                [(batch, r.row, r.field, r.reason, r.raw) for r in result.rejects])
-            db.execute("UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, finished_at = ? "
-                       "WHERE id = ?", (result.rows_read, result.rows_read - result.rejected, result.rejected,
-                                        clock.utc_now_iso(), batch))
-            if strict and result.rejected:
-                raise StrictRejects(f"{path}: {result.rejected} row(s) rejected under --strict "
-                                    f"(first: {result.rejects[0].reason}); nothing was written")
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
+            finish_batch(db, batch, path, result, strict, dry_run)
+    except DryRun:
         result.batch = None
     return result
 

@@ -15,7 +15,8 @@ from typing import Callable
 from omnictl import values as V
 from omnictl.channels.profile import all_profiles
 from omnictl.db import Database
-from omnictl.errors import InputFileError, StrictRejects, UsageError
+from omnictl.batches import DryRun, finish_batch
+from omnictl.errors import InputFileError, UsageError
 from omnictl.models import MasterImportResult, RejectInfo
 from omnictl.tabular import Table, normalise_header, open_table
 from omnictl import clock
@@ -210,25 +211,10 @@ def import_master(db: Database, kind: str, path: str | Path, *, dry_run: bool = 
             if kind in _PREPARE:
                 records = _PREPARE[kind](db, table, records, failed, result)
             writer(db, [r for _, _, r in records], result)
-            result.rejected = len(result.rejects)
-            db.conn.executemany("INSERT INTO import_reject (batch_id, row_no, field, reason, raw) "
-                                "VALUES (?, ?, ?, ?, ?)",
-                                [(batch, r.row, r.field, r.reason, r.raw) for r in result.rejects])
-            db.execute("UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, finished_at = ? "
-                       "WHERE id = ?", (result.rows_read, result.rows_read - result.rejected,
-                                        result.rejected, clock.utc_now_iso(), batch))
-            if strict and result.rejected:
-                raise StrictRejects(f"{path}: {result.rejected} row(s) rejected under --strict "
-                                    f"(first: {result.rejects[0].reason}); nothing was written")
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
+            finish_batch(db, batch, path, result, strict, dry_run)
+    except DryRun:
         result.batch = None
     return result
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _check_refs(db: Database, kind: str, record: dict, row_no: int) -> None:

@@ -26,10 +26,11 @@ from typing import Iterator
 from omnictl import clock, settings
 from omnictl import values as V
 from omnictl.db import Database
-from omnictl.errors import InputFileError, NotFound, StrictRejects, UsageError
+from omnictl.errors import InputFileError, NotFound, UsageError
 from omnictl.fx import DATE_FORMATS, _RowFault
 from omnictl.inventory import Move, check_time, instant, on_hand, post
-from omnictl.master import Col, _bind, _Rollback
+from omnictl.batches import DryRun, finish_batch
+from omnictl.master import Col, _bind
 from omnictl.models import (PurchaseImportResult, PurchaseLineInfo, ReceiptImportResult, ReceivedRow,
                             RejectInfo, StockChange)
 from omnictl.tabular import Table, open_table
@@ -171,19 +172,6 @@ def _reject(table: Table, bound: dict[str, int], row_no: int, values: list[str],
                       raw=table.raw_text(values))
 
 
-def _finish_batch(db: Database, batch: int, path, result, strict: bool, dry_run: bool) -> None:
-    result.rejected = len(result.rejects)
-    db.conn.executemany("INSERT INTO import_reject (batch_id, row_no, field, reason, raw) VALUES (?, ?, ?, ?, ?)",
-                        [(batch, r.row, r.field, r.reason, r.raw) for r in result.rejects])
-    db.execute("UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, finished_at = ? WHERE id = ?",
-               (result.rows_read, result.rows_read - result.rejected, result.rejected, clock.utc_now_iso(), batch))
-    if strict and result.rejected:
-        raise StrictRejects(f"{path}: {result.rejected} row(s) rejected under --strict "
-                            f"(first: {result.rejects[0].reason}); nothing was written")
-    if dry_run:
-        raise _Rollback
-
-
 def _qty(value: float) -> str:
     return V.quantity_text(value)
 
@@ -245,8 +233,8 @@ def import_purchases(db: Database, path: str | Path, *, dry_run: bool = False, s
                 shown = ", ".join(result.not_in_file[:10]) + (", …" if len(result.not_in_file) > 10 else "")
                 result.notes.append(f"{len(result.not_in_file)} open purchase order(s) from earlier files are not in "
                                     f"this file and stay open (a PO is never cancelled by its absence): {shown}")
-            _finish_batch(db, batch, path, result, strict, dry_run)
-    except _Rollback:
+            finish_batch(db, batch, path, result, strict, dry_run)
+    except DryRun:
         result.batch = None
     return result
 
@@ -465,8 +453,8 @@ def receive(db: Database, path: str | Path, *, at: str | None = None, dry_run: b
             result.notes.extend(result.over_received)
             if result.orders_closed:
                 result.notes.append(f"received in full and closed: {', '.join(result.orders_closed)}")
-            _finish_batch(db, batch, path, result, strict, dry_run)
-    except _Rollback:
+            finish_batch(db, batch, path, result, strict, dry_run)
+    except DryRun:
         result.batch = None
     return result
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from omnictl import clock
 from omnictl import values as V
+from omnictl.batches import record_batch_end
 from omnictl.db import Database
 from omnictl.errors import UsageError
 from omnictl.inventory import Move, check_time, on_hand, post
@@ -315,10 +316,6 @@ def import_opening(db: Database, path: str | Path, *, location: str | None = Non
         result.moves = post(db, moves, actor)
         result.units = _round(result.units)
         rejects.sort(key=lambda r: r.row)
-        result.rejects, result.rejected = rejects, len(rejects)
-        db.conn.executemany("INSERT INTO import_reject (batch_id, row_no, field, reason, raw) VALUES (?, ?, ?, ?, ?)",
-                            [(batch, r.row, r.field, r.reason, r.raw) for r in rejects])
-        db.execute("UPDATE import_batch SET rows_read = ?, imported = ?, rejected = ?, finished_at = ? WHERE id = ?",
-                   (result.rows_read, result.rows_read - result.rejected, result.rejected, clock.utc_now_iso(),
-                    batch))
+        result.rejects = rejects
+        record_batch_end(db, batch, result)
     return result
