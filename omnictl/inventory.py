@@ -240,6 +240,31 @@ def open_demand(db: Database) -> list:
     return db.query(_OPEN_DEMAND_SQL)
 
 
+# Demand history per component, day and location: every line but cancelled ones, returns
+# rung up on their own (negative quantity) netted, a line sold and returned left out (its sale
+# and its return net to nothing). sku NULL = unmapped (or an alias without a master SKU).
+_DEMAND_HISTORY_SQL = """
+SELECT o.ordered_on AS day, ch.location AS location,
+       CASE WHEN l.mapping = 'sku' THEN l.sku ELSE a.sku END AS sku,
+       sum(l.quantity * CASE WHEN l.mapping = 'sku' THEN 1 ELSE coalesce(a.factor, 1) END) AS quantity,
+       count(DISTINCT l.id) AS lines
+FROM order_line l
+JOIN sales_order o ON o.id = l.order_id
+JOIN channel ch ON ch.code = o.channel
+LEFT JOIN sku_alias a ON l.mapping IN ('alias', 'kit') AND a.channel = o.channel AND a.external_sku = l.external_sku
+WHERE l.fulfilment != 'cancelled' AND NOT (l.fulfilment = 'returned' AND l.quantity > 0)
+  AND o.ordered_on IS NOT NULL AND o.ordered_on <= ? {filters}
+GROUP BY 1, 2, 3
+"""
+
+
+def demand_history(db: Database, until: str, *, channel: str | None = None) -> list:
+    """Demand per order day (company timezone), location and master SKU up to `until`
+    (inclusive): rows day, location, sku (None: unmapped), quantity, lines."""
+    filters, params = ("AND o.channel = ?", [channel]) if channel else ("", [])
+    return db.query(_DEMAND_HISTORY_SQL.format(filters=filters), [until, *params])
+
+
 def open_supply(db: Database, sku: str | None = None,
                 location: str | None = None) -> dict[tuple[str, str], tuple[float, str | None]]:
     filters, params = _filters(sku, location, "pl.sku", "po.location")

@@ -823,3 +823,80 @@ class BottleneckReport(BaseModel):
     days: list[BottleneckDay]
     binding: list[str]                          # the most loaded work center(s) over the horizon
     queue_hours: dict[str, float] = {}          # work waiting in front of each binding work center, per unit
+
+
+# -- demand forecasting (omnictl.forecast.run) ------------------------------------------------
+
+class ForecastRow(BaseModel):
+    sku: str
+    bucket: str                                 # day, week or month
+    period_start: str                           # ISO date, first day of the bucket
+    quantity: float
+    method: str
+
+
+class ForecastSkuInfo(BaseModel):
+    sku: str
+    method: str                                 # chosen by rolling-origin backtest MASE on days
+    params: str = ""
+    kind: str = ""                              # smooth / erratic / intermittent / lumpy / none
+    mase: float | None = None
+    wape: float | None = None
+    bias: float | None = None                   # mean daily forecast - actual in the backtest
+    outliers: int = 0                           # flagged one-off spikes (days)
+    locations: dict[str, float] = {}            # share of the last 90 days' demand per location
+
+
+class ForecastRunInfo(BaseModel):
+    id: int
+    created_at: str
+    created_by: str
+    as_of: str                                  # last day of actuals used
+    bucket: str
+    horizon: int
+    history_from: str | None = None
+    unmapped_lines: int = 0
+    parameters: dict = {}
+    skus: list[ForecastSkuInfo] = []
+    rows: list[ForecastRow] = []
+
+
+class ForecastPoint(BaseModel):
+    period_start: str
+    quantity: float                             # actual (history) or statistical forecast
+    sales: float | None = None                  # sales' forecast, when imported
+    consensus: float | None = None              # weight × sales + (1 - weight) × statistical
+
+
+class ForecastView(BaseModel):
+    sku: str
+    bucket: str
+    run_id: int | None = None
+    as_of: str | None = None
+    method: str | None = None
+    mase: float | None = None
+    wape: float | None = None
+    sales_weight: float = 0.5
+    history: list[ForecastPoint] = []
+    forecast: list[ForecastPoint] = []
+
+
+class ForecastAccuracy(BaseModel):
+    sku: str
+    bucket: str
+    channel: str | None = None                  # None: every channel
+    runs: int
+    periods: int
+    forecast: float
+    actual: float
+    wape: float | None                          # sum |forecast - actual| / sum actual
+    bias: float | None                          # (sum forecast - sum actual) / sum actual
+
+
+class SalesForecastImport(BaseModel):
+    file: str
+    batch_id: int | None = None
+    rows: int = 0
+    imported: int = 0
+    rejected: int = 0
+    rejects: list[dict] = []                    # row, reason

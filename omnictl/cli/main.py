@@ -90,6 +90,7 @@ def _register() -> None:
     from omnictl.cli import counts  # noqa: F401  (stock import-opening, reconcile count and snapshot)
     from omnictl.cli import plan  # noqa: F401  (plan orders, materials, list, explain, release; replenish)
     from omnictl.cli import schedule  # noqa: F401  (plan run, rush, bottlenecks, gantt)
+    from omnictl.cli import forecast  # noqa: F401  (forecast run, show, accuracy, import-sales)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:

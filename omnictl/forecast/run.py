@@ -1,0 +1,331 @@
+"""Rolling demand forecasts from order history, stored as versions; accuracy; sales' consensus.
+
+History: every order line but cancelled ones, by `sales_order.ordered_on` (the order date in
+the company timezone), components of aliases and kits in master SKUs (the rule of
+`omnictl.inventory.demand_history`); a return rung up on its own (negative quantity) is
+netted on its day, a line sold and returned counts nothing. Unmapped lines are counted.
+
+A run forecasts every SKU with demand at the day level (`methods.forecast`, weekly season):
+the method is chosen per SKU by rolling-origin backtest MASE with a fixed 28-day backtest
+horizon, whatever the bucket asked for, so a day, a week and a month run on the same data
+agree: weeks and months are sums of the same days (`methods.aggregate`). The periods of a
+run are the `horizon` whole buckets starting with the first one that begins after `as_of`
+(the last day of actuals; default yesterday, the last complete day). Each SKU's forecast is
+also split to locations by their share of its demand over the last 90 days. A run is stored
+in one transaction (`forecast_run`, `forecast`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from omnictl import clock, settings
+from omnictl.db import Database
+from omnictl.errors import NotFound, UsageError
+from omnictl.forecast import methods as M
+from omnictl.inventory import demand_history
+from omnictl.models import (ForecastAccuracy, ForecastPoint, ForecastRow, ForecastRunInfo, ForecastSkuInfo,
+                            ForecastView, SalesForecastImport)
+
+BUCKETS = ("day", "week", "month")
+DEFAULT_HORIZON = {"month": 3, "week": 8, "day": 14}
+SELECTION_DAYS = 28            # backtest horizon (days) used to choose the method, for every bucket
+SHARE_DAYS = 90                # location split: share of the last 90 days' demand
+DIGITS = 3
+
+
+@dataclass
+class History:
+    """Demand per SKU (rows) and period (columns, oldest first) in one bucket."""
+
+    bucket: str
+    skus: list[str]
+    starts: list[date]
+    values: np.ndarray
+    unmapped_lines: int = 0
+    days: list[date] = field(default_factory=list)          # the daily calendar behind it
+    daily: np.ndarray | None = None                          # SKUs × days
+    by_location: dict[tuple[str, str], float] = field(default_factory=dict)   # recent demand
+
+
+def _check_bucket(bucket: str) -> str:
+    if bucket not in BUCKETS:
+        raise UsageError(f"unknown bucket '{bucket}' (day, week or month)")
+    return bucket
+
+
+def _as_of(value: str | date | None) -> date:
+    if value is None:
+        return clock.today() - timedelta(days=1)
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"'{value}' is not a date (expected YYYY-MM-DD)") from None
+
+
+def history(db: Database, bucket: str, as_of: str | date | None = None, sku: str | None = None,
+            channel: str | None = None) -> History:
+    """Demand history up to `as_of` (inclusive; later orders ignored) as SKUs × periods; the
+    last period may be partial. SKUs are those with any demand line (sorted)."""
+    _check_bucket(bucket)
+    end = _as_of(as_of)
+    rows = demand_history(db, end.isoformat(), channel=channel)
+    unmapped = sum(r["lines"] for r in rows if r["sku"] is None)
+    rows = [r for r in rows if r["sku"] is not None and (sku is None or r["sku"] == sku)]
+    skus = sorted({r["sku"] for r in rows})
+    if not rows:
+        return History(bucket, [], [], np.zeros((0, 0)), unmapped)
+    first = min(date.fromisoformat(r["day"][:10]) for r in rows)
+    days = [first + timedelta(days=i) for i in range((end - first).days + 1)]
+    index = {s: i for i, s in enumerate(skus)}
+    daily = np.zeros((len(skus), len(days)))
+    recent_from = end - timedelta(days=SHARE_DAYS - 1)
+    by_location: dict[tuple[str, str], float] = {}
+    for r in rows:
+        day = date.fromisoformat(r["day"][:10])
+        daily[index[r["sku"]], (day - first).days] += r["quantity"]
+        if day >= recent_from and r["location"] is not None:
+            key = (r["sku"], r["location"])
+            by_location[key] = by_location.get(key, 0.0) + r["quantity"]
+    agg = M.aggregate(daily, days, bucket)
+    return History(bucket, skus, agg.starts, agg.values, unmapped, days, daily, by_location)
+
+
+def _first_bucket(after: date, bucket: str) -> date:
+    start = M.bucket_start(after, bucket)
+    return start if start == after else start + timedelta(days=M.bucket_length(start, bucket))
+
+
+def _periods(first: date, bucket: str, count: int) -> list[date]:
+    out = [first]
+    while len(out) < count:
+        out.append(out[-1] + timedelta(days=M.bucket_length(out[-1], bucket)))
+    return out
+
+
+def _num(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+def _shares(hist: History, sku: str) -> dict[str, float]:
+    recent = {loc: q for (s, loc), q in hist.by_location.items() if s == sku and q > 0}
+    total = sum(recent.values())
+    return {loc: round(q / total, 4) for loc, q in sorted(recent.items())} if total > 0 else {}
+
+
+def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None, as_of: str | date | None = None,
+                 sku: str | None = None, channel: str | None = None, exclude_outliers: bool = False,
+                 actor: str = "omnictl") -> ForecastRunInfo:
+    """Forecast every SKU with demand (or one), store the version, return it."""
+    _check_bucket(bucket)
+    if horizon is None:
+        horizon = DEFAULT_HORIZON[bucket]
+    if horizon < 1:
+        raise UsageError("--horizon must be at least 1")
+    end = _as_of(as_of)
+    if channel and db.scalar("SELECT 1 FROM channel WHERE code = ?", (channel,)) is None:
+        raise NotFound(f"no channel '{channel}'")
+    hist = history(db, "day", end, sku=sku, channel=channel)
+    if not hist.skus:
+        what = f"SKU {sku}" if sku else "any SKU"
+        raise NotFound(f"no demand history for {what} up to {end.isoformat()}")
+    periods = _periods(_first_bucket(end + timedelta(days=1), bucket), bucket, horizon)
+    last_day = periods[-1] + timedelta(days=M.bucket_length(periods[-1], bucket) - 1)
+    h_days = (last_day - end).days
+    Y = hist.daily
+    chosen = M.forecast(Y, SELECTION_DAYS, m=7, exclude_outliers=exclude_outliers)
+    daily_fc = np.zeros((len(hist.skus), h_days))
+    for name in sorted(set(chosen.method)):
+        rows = np.array([i for i, m in enumerate(chosen.method) if m == name])
+        if name == "zero":
+            continue
+        part = M.forecast(Y[rows], h_days, m=7, methods=[name], exclude_outliers=exclude_outliers)
+        daily_fc[rows] = part.forecast
+    fc_days = [end + timedelta(days=i + 1) for i in range(h_days)]
+    agg = M.aggregate(daily_fc, fc_days, bucket)
+    col = {s: j for j, s in enumerate(agg.starts)}
+    wanted = [col[p] for p in periods]
+    values = agg.values[:, wanted]
+
+    infos, out_rows = [], []
+    for i, s in enumerate(hist.skus):
+        infos.append(ForecastSkuInfo(sku=s, method=chosen.method[i], params=chosen.params[i], kind=chosen.kind[i],
+                                     mase=_num(chosen.mase[i]), wape=_num(chosen.wape[i]),
+                                     bias=_num(chosen.bias[i]), outliers=int(chosen.outliers[i].sum()),
+                                     locations=_shares(hist, s)))
+        for j, p in enumerate(periods):
+            out_rows.append(ForecastRow(sku=s, bucket=bucket, period_start=p.isoformat(),
+                                        quantity=round(float(values[i, j]), DIGITS), method=chosen.method[i]))
+    parameters = {"sku": sku, "channel": channel, "exclude_outliers": exclude_outliers,
+                  "selection_days": SELECTION_DAYS, "unmapped_lines": hist.unmapped_lines}
+    created_at = clock.utc_now_iso()
+    by_sku = {info.sku: info for info in infos}
+    with db.write():
+        run_id = db.execute(
+            "INSERT INTO forecast_run (created_at, created_by, as_of, bucket, horizon, parameters) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (created_at, actor, end.isoformat(), bucket, horizon, json.dumps(parameters, sort_keys=True))).lastrowid
+        stored = []
+        for row in out_rows:
+            info = by_sku[row.sku]
+            stored.append((run_id, row.sku, None, bucket, row.period_start, row.quantity, row.method,
+                           info.mase, info.wape))
+            for loc, share in info.locations.items():
+                stored.append((run_id, row.sku, loc, bucket, row.period_start, round(row.quantity * share, DIGITS),
+                               row.method, info.mase, info.wape))
+        db.conn.executemany("INSERT INTO forecast (run_id, sku, location, bucket, period_start, quantity, method, "
+                            "mase, wape) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
+    return ForecastRunInfo(id=run_id, created_at=created_at, created_by=actor, as_of=end.isoformat(), bucket=bucket,
+                           horizon=horizon, history_from=hist.days[0].isoformat(),
+                           unmapped_lines=hist.unmapped_lines, parameters=parameters, skus=infos, rows=out_rows)
+
+
+# -- show: history, the latest forecast, sales' forecast and the consensus --------------------
+
+def show_forecast(db: Database, sku: str, bucket: str = "month", periods: int = 12) -> ForecastView:
+    """The SKU's recent history (up to `periods` buckets) and the latest stored forecast for the
+    bucket (all channels), with sales' forecast and the consensus where sales gave one."""
+    _check_bucket(bucket)
+    if db.scalar("SELECT 1 FROM sku WHERE code = ?", (sku,)) is None:
+        raise NotFound(f"no SKU '{sku}'")
+    weight = float(settings.get(db, "forecast.sales_weight"))
+    run = db.one("SELECT r.id, r.as_of FROM forecast_run r WHERE r.bucket = ? AND json_extract(r.parameters, "
+                 "'$.channel') IS NULL AND EXISTS (SELECT 1 FROM forecast f WHERE f.run_id = r.id AND f.sku = ?) "
+                 "ORDER BY r.as_of DESC, r.id DESC LIMIT 1", (bucket, sku))
+    as_of = date.fromisoformat(run["as_of"]) if run else None
+    hist = history(db, bucket, as_of, sku=sku)
+    view = ForecastView(sku=sku, bucket=bucket, sales_weight=weight)
+    if hist.skus:
+        view.history = [ForecastPoint(period_start=s.isoformat(), quantity=round(float(q), DIGITS))
+                        for s, q in list(zip(hist.starts, hist.values[0]))[-periods:]]
+    sales = {r["period_start"]: r["quantity"] for r in db.query(
+        "SELECT period_start, quantity FROM sales_forecast WHERE sku = ? AND bucket = ?", (sku, bucket))}
+    if run:
+        rows = db.query("SELECT period_start, quantity, method, mase, wape FROM forecast WHERE run_id = ? AND sku = ? "
+                        "AND location IS NULL ORDER BY period_start", (run["id"], sku))
+        view.run_id, view.as_of = run["id"], run["as_of"]
+        if rows:
+            view.method, view.mase, view.wape = rows[0]["method"], rows[0]["mase"], rows[0]["wape"]
+        for r in rows:
+            s = sales.get(r["period_start"])
+            consensus = r["quantity"] if s is None else weight * s + (1 - weight) * r["quantity"]
+            view.forecast.append(ForecastPoint(period_start=r["period_start"], quantity=r["quantity"], sales=s,
+                                               consensus=round(consensus, DIGITS)))
+    return view
+
+
+# -- accuracy: stored versions against what happened ------------------------------------------
+
+def accuracy(db: Database, bucket: str | None = None) -> list[ForecastAccuracy]:
+    """Per SKU, bucket and channel (of the run): every stored SKU-total forecast of a period that
+    has fully passed (it ends on or before yesterday) against the actual demand of that period."""
+    last = clock.today() - timedelta(days=1)
+    runs = db.query("SELECT id, bucket, parameters FROM forecast_run" + (" WHERE bucket = ?" if bucket else ""),
+                    (bucket,) if bucket else ())
+    actual_cache: dict[tuple[str, str | None], dict[tuple[str, str], float]] = {}
+    sums: dict[tuple[str, str, str | None], list] = {}
+    for run in runs:
+        b = run["bucket"]
+        channel = json.loads(run["parameters"]).get("channel")
+        key = (b, channel)
+        if key not in actual_cache:
+            hist = history(db, b, last, channel=channel)
+            actual_cache[key] = {(s, p.isoformat()): float(hist.values[i, j])
+                                 for i, s in enumerate(hist.skus) for j, p in enumerate(hist.starts)}
+        actuals = actual_cache[key]
+        for r in db.query("SELECT sku, period_start, quantity FROM forecast WHERE run_id = ? AND location IS NULL",
+                          (run["id"],)):
+            start = date.fromisoformat(r["period_start"])
+            if start + timedelta(days=M.bucket_length(start, b) - 1) > last:
+                continue
+            a = actuals.get((r["sku"], r["period_start"]), 0.0)
+            acc = sums.setdefault((r["sku"], b, channel), [set(), 0, 0.0, 0.0, 0.0])
+            acc[0].add(run["id"])
+            acc[1] += 1
+            acc[2] += r["quantity"]
+            acc[3] += a
+            acc[4] += abs(r["quantity"] - a)
+    out = []
+    for (s, b, channel), (run_ids, n, f, a, abs_err) in sorted(sums.items(), key=lambda kv: (kv[0][0], kv[0][1],
+                                                                                            kv[0][2] or "")):
+        out.append(ForecastAccuracy(sku=s, bucket=b, channel=channel, runs=len(run_ids), periods=n,
+                                    forecast=round(f, DIGITS), actual=round(a, DIGITS),
+                                    wape=round(abs_err / a, 4) if a > 0 else None,
+                                    bias=round((f - a) / a, 4) if a > 0 else None))
+    return out
+
+
+# -- sales' forecast --------------------------------------------------------------------------
+
+_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+
+
+def parse_period(text: str) -> tuple[str, date]:
+    """`2026-12` (month), `2026-W50` (ISO week), `2026-12-07` (day) → (bucket, first day)."""
+    text = text.strip()
+    if m := _WEEK.fullmatch(text):
+        return "week", date.fromisocalendar(int(m[1]), int(m[2]), 1)
+    if m := _MONTH.fullmatch(text):
+        return "month", date(int(m[1]), int(m[2]), 1)
+    return "day", date.fromisoformat(text)
+
+
+def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> SalesForecastImport:
+    """Read sales' forecast (columns sku, period, quantity, by name; any order) and keep it beside
+    the statistical one; a later import of the same SKU and period replaces the earlier. Bad rows
+    are rejected one by one with the reason; the good ones land in one transaction."""
+    from omnictl.tabular import open_table
+
+    table = open_table(path)
+    need = ("sku", "period", "quantity")
+    missing = [c for c in need if c not in table.header]
+    if missing:
+        raise UsageError(f"{Path(path).name}: missing column(s) {', '.join(missing)} (need sku, period, quantity)")
+    pos = {c: table.header.index(c) for c in need}
+    known = {r["code"] for r in db.query("SELECT code FROM sku")}
+    result = SalesForecastImport(file=str(path))
+    good: dict[tuple[str, str, str], float] = {}
+    for row_no, values in table.data_rows():
+        result.rows += 1
+        cell = {c: (values[i].strip() if i < len(values) else "") for c, i in pos.items()}
+        reason = None
+        try:
+            bucket, start = parse_period(cell["period"])
+        except ValueError:
+            reason = f"period '{cell['period']}' is not a month (2026-12), ISO week (2026-W50) or day (2026-12-07)"
+        if reason is None:
+            try:
+                qty = float(cell["quantity"].replace(",", "."))
+                if not np.isfinite(qty) or qty < 0:
+                    raise ValueError
+            except ValueError:
+                reason = f"quantity '{cell['quantity']}' is not a number of at least 0"
+        if reason is None and cell["sku"] not in known:
+            reason = f"unknown SKU '{cell['sku']}'"
+        if reason:
+            result.rejects.append({"row": row_no, "reason": reason})
+            continue
+        good[(cell["sku"], bucket, start.isoformat())] = qty
+    result.rejected = len(result.rejects)
+    result.imported = len(good)
+    if good:
+        sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        with db.write():
+            result.batch_id = db.execute(
+                "INSERT INTO sales_forecast_batch (file, sha256, created_at, created_by, rows, rejected) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (Path(path).name, sha, clock.utc_now_iso(), actor, result.rows, result.rejected)).lastrowid
+            db.conn.executemany("INSERT OR REPLACE INTO sales_forecast (sku, bucket, period_start, quantity, batch_id) "
+                                "VALUES (?, ?, ?, ?, ?)",
+                                [(s, b, p, q, result.batch_id) for (s, b, p), q in good.items()])
+    return result
