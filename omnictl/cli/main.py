@@ -91,6 +91,7 @@ def _register() -> None:
     from omnictl.cli import plan  # noqa: F401  (plan orders, materials, list, explain, release; replenish)
     from omnictl.cli import schedule  # noqa: F401  (plan run, rush, bottlenecks, gantt)
     from omnictl.cli import forecast  # noqa: F401  (forecast run, show, accuracy, import-sales)
+    from omnictl.cli import shopfloor  # noqa: F401  (shopfloor import)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:
