@@ -19,7 +19,7 @@ from omnictl import values as V
 from omnictl.db import Database
 from omnictl.errors import UsageError
 from omnictl.batches import DryRun, finish_batch
-from omnictl.master import Col, _bind
+from omnictl.master import Col, bind_columns
 from omnictl.models import FxImportResult, FxRate, RejectInfo
 from omnictl.tabular import open_table
 
@@ -34,7 +34,7 @@ NO_BASE = ("the company currency is not set, so rates have no base; set it first
            "`omnictl config set company.currency EUR` (your currency's code)")
 
 
-class _RowFault(ValueError):
+class RowFault(ValueError):
     def __init__(self, field: str, reason: str):
         super().__init__(reason)
         self.field = field
@@ -51,7 +51,7 @@ def import_rates(db: Database, path: str | Path, *, dry_run: bool = False, stric
     if base is None:
         raise UsageError(NO_BASE)
     table = open_table(path)
-    bound = _bind("exchange rates", table, COLUMNS)
+    bound = bind_columns("exchange rates", table, COLUMNS)
     result = FxImportResult(file=str(path), batch=None, base_currency=base, dry_run=dry_run)
     previous = db.scalar("SELECT id FROM import_batch WHERE kind = 'fx' AND sha256 = ? AND undone_at IS NULL "
                          "ORDER BY id DESC LIMIT 1", (table.sha256,))
@@ -69,7 +69,7 @@ def import_rates(db: Database, path: str | Path, *, dry_run: bool = False, stric
                 result.rows_read += 1
                 try:
                     currency, on_date, rate = _parse_row(bound, values, table, dates, base)
-                except _RowFault as fault:
+                except RowFault as fault:
                     column = table.raw_header[bound[fault.field]].strip()
                     result.rejects.append(RejectInfo(row=row_no, field=fault.field,
                                                      reason=f"row {row_no}, column '{column}': {fault}",
@@ -88,27 +88,27 @@ def _parse_row(bound: dict[str, int], values: list[str], table, dates: V.DatePar
         ix = bound[name]
         text = values[ix].strip() if ix < len(values) else ""
         if not text:
-            raise _RowFault(name, "is empty")
+            raise RowFault(name, "is empty")
         return text
 
     text = cell("date")
     try:
         on_date = dates(text)[1]
     except ValueError:
-        raise _RowFault("date", f"'{text}' is not a date (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY or YYYYMMDD)") from None
+        raise RowFault("date", f"'{text}' is not a date (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY or YYYYMMDD)") from None
     code = cell("currency")
     currency = code.upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise _RowFault("currency", f"'{code}' is not a three-letter currency code such as USD")
+        raise RowFault("currency", f"'{code}' is not a three-letter currency code such as USD")
     text = cell("rate")
     try:
         rate = V.parse_decimal(text)
     except ValueError:
         rate = None
     if rate is None or not rate.is_finite() or rate <= 0:
-        raise _RowFault("rate", f"'{text}' is not a positive decimal number")
+        raise RowFault("rate", f"'{text}' is not a positive decimal number")
     if currency == base and rate != 1:
-        raise _RowFault("rate", f"{currency} is the company currency, so its rate is 1, not '{text}'")
+        raise RowFault("rate", f"{currency} is the company currency, so its rate is 1, not '{text}'")
     return currency, on_date, rate
 
 

@@ -145,7 +145,7 @@ def header_doc(kind: str) -> str:
     return ", ".join(col.name for col in KINDS[kind])
 
 
-def _bind(kind: str, table: Table, columns: list[Col] | None = None) -> dict[str, int]:
+def bind_columns(kind: str, table: Table, columns: list[Col] | None = None) -> dict[str, int]:
     """Header positions of `columns` (default: the kind's), by name or alias; a missing
     required column refuses the file."""
     columns = KINDS[kind] if columns is None else columns
@@ -188,7 +188,7 @@ def import_master(db: Database, kind: str, path: str | Path, *, dry_run: bool = 
     if kind not in KINDS:
         raise UsageError(f"unknown master data kind '{kind}'; one of {', '.join(KINDS)}")
     table = open_table(path)
-    bound = _bind(kind, table)
+    bound = bind_columns(kind, table)
     result = MasterImportResult(kind=kind, file=str(path), batch=None, dry_run=dry_run)
     writer = _WRITERS[kind]
     try:

@@ -22,7 +22,7 @@ from datetime import date
 
 from omnictl.db import Database
 from omnictl.errors import InputFileError
-from omnictl.master import KINDS, _PREPARE, _WRITERS, Col, _bind, _code, _non_negative, _number, _upsert
+from omnictl.master import KINDS, _PREPARE, _WRITERS, Col, bind_columns, _code, _non_negative, _number, _upsert
 from omnictl.models import MasterImportResult, RejectInfo
 from omnictl.tabular import Table
 
@@ -190,7 +190,7 @@ class _Context:
 
     def __init__(self, db: Database, kind: str, table: Table, result: MasterImportResult):
         self.db, self.kind, self.table, self.result = db, kind, table, result
-        self.bound = _bind(kind, table)
+        self.bound = bind_columns(kind, table)
         self._codes: dict[str, set[str]] = {}
 
     def column(self, name: str) -> str:

@@ -27,10 +27,10 @@ from omnictl import clock, settings
 from omnictl import values as V
 from omnictl.db import Database
 from omnictl.errors import InputFileError, NotFound, UsageError
-from omnictl.fx import DATE_FORMATS, _RowFault
+from omnictl.fx import DATE_FORMATS, RowFault
 from omnictl.inventory import Move, check_time, instant, on_hand, post
 from omnictl.batches import DryRun, finish_batch
-from omnictl.master import Col, _bind
+from omnictl.master import Col, bind_columns
 from omnictl.models import (PurchaseImportResult, PurchaseLineInfo, ReceiptImportResult, ReceivedRow,
                             RejectInfo, StockChange)
 from omnictl.tabular import Table, open_table
@@ -82,7 +82,7 @@ class _Cells:
     def need(self, name: str) -> str:
         text = self.get(name)
         if not text:
-            raise _RowFault(name, "is empty")
+            raise RowFault(name, "is empty")
         return text
 
 
@@ -104,12 +104,12 @@ class _Refs:
         if known is None:
             known = self._skus[code] = self.db.one("SELECT 1 FROM sku WHERE code = ?", (code,)) is not None
         if not known:
-            raise _RowFault("sku", f"no master SKU '{code}' (`omnictl master import skus FILE` adds it)")
+            raise RowFault("sku", f"no master SKU '{code}' (`omnictl master import skus FILE` adds it)")
         return code
 
     def location(self, code: str) -> str:
         if code not in self.locations:
-            raise _RowFault("location", f"no location '{code}' (`omnictl master import locations FILE` adds it)")
+            raise RowFault("location", f"no location '{code}' (`omnictl master import locations FILE` adds it)")
         return code
 
     def why_no_default(self) -> str:
@@ -123,7 +123,7 @@ def _id(text: str, name: str, what: str) -> str:
     try:
         return V.check_id(text, what)
     except ValueError as err:
-        raise _RowFault(name, str(err)) from None
+        raise RowFault(name, str(err)) from None
 
 
 def _dates() -> V.DateParser:
@@ -138,7 +138,7 @@ def _date(cells: _Cells, name: str, dates: V.DateParser) -> tuple[str | None, st
     try:
         return dates(text)
     except ValueError:
-        raise _RowFault(name, f"'{text}' is not a date (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY or YYYYMMDD, "
+        raise RowFault(name, f"'{text}' is not a date (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY or YYYYMMDD, "
                               "optionally with a time)") from None
 
 
@@ -147,9 +147,9 @@ def _positive(cells: _Cells, name: str) -> float:
     try:
         value = V.parse_quantity(text)
     except ValueError:
-        raise _RowFault(name, f"'{text}' is not a number") from None
+        raise RowFault(name, f"'{text}' is not a number") from None
     if value <= 0:
-        raise _RowFault(name, f"'{text}' is not more than 0")
+        raise RowFault(name, f"'{text}' is not more than 0")
     return value
 
 
@@ -165,7 +165,7 @@ def _start_batch(db: Database, kind: str, table: Table, actor: str) -> int:
                       (kind, table.name, table.sha256, actor, clock.utc_now_iso())).lastrowid
 
 
-def _reject(table: Table, bound: dict[str, int], row_no: int, values: list[str], fault: _RowFault) -> RejectInfo:
+def _reject(table: Table, bound: dict[str, int], row_no: int, values: list[str], fault: RowFault) -> RejectInfo:
     where = (f"column '{table.raw_header[bound[fault.field]].strip()}'" if fault.field in bound
              else f"field {fault.field}")
     return RejectInfo(row=row_no, field=fault.field, reason=f"row {row_no}, {where}: {fault}",
@@ -202,7 +202,7 @@ def import_purchases(db: Database, path: str | Path, *, dry_run: bool = False, s
                      actor: str = "unknown") -> PurchaseImportResult:
     """Open purchase orders from a file, one row per PO line; the file is one batch."""
     table = open_table(path)
-    bound = _bind("purchase orders", table, PO_COLUMNS)
+    bound = bind_columns("purchase orders", table, PO_COLUMNS)
     refs = _Refs(db)
     if "location" not in bound and refs.default_location is None:
         raise InputFileError(f"{path}: has no location column and {refs.why_no_default()}; add a location column")
@@ -223,7 +223,7 @@ def import_purchases(db: Database, path: str | Path, *, dry_run: bool = False, s
                 listed.add(cells.get("po_number"))
                 try:
                     _merge(orders, _po_row(cells, row_no, refs, dates, base), result)
-                except _RowFault as fault:
+                except RowFault as fault:
                     result.rejects.append(_reject(table, bound, row_no, values, fault))
             for order in orders.values():
                 _write_order(db, order, batch, result)
@@ -245,7 +245,7 @@ def _po_row(cells: _Cells, row_no: int, refs: _Refs, dates: V.DateParser, base: 
     sku = refs.sku(cells.need("sku"))
     quantity = _positive(cells, "quantity")
     if not cells.get("expected_date"):
-        raise _RowFault("expected_date", "is empty")
+        raise RowFault("expected_date", "is empty")
     expected_on = _date(cells, "expected_date", dates)[1]
     location = cells.get("location")
     if location:
@@ -253,7 +253,7 @@ def _po_row(cells: _Cells, row_no: int, refs: _Refs, dates: V.DateParser, base: 
     elif refs.default_location is not None:
         location = refs.default_location
     else:
-        raise _RowFault("location", f"is empty and {refs.why_no_default()}")
+        raise RowFault("location", f"is empty and {refs.why_no_default()}")
     ordered_on = _date(cells, "ordered_date", dates)[1]
     cost, currency = _cost(cells, base)
     return (_Order(number, supplier, location, ordered_on, row_no),
@@ -263,16 +263,16 @@ def _po_row(cells: _Cells, row_no: int, refs: _Refs, dates: V.DateParser, base: 
 def _cost(cells: _Cells, base: str | None) -> tuple[int | None, str | None]:
     code = cells.get("currency").upper()
     if code and not re.fullmatch(r"[A-Z]{3}", code):
-        raise _RowFault("currency", f"'{cells.get('currency')}' is not a three-letter currency code such as USD")
+        raise RowFault("currency", f"'{cells.get('currency')}' is not a three-letter currency code such as USD")
     text = cells.get("unit_cost")
     if not text:
         return None, code or None
     try:
         amount = V.parse_decimal(text)
     except ValueError:
-        raise _RowFault("unit_cost", f"'{text}' is not an amount") from None
+        raise RowFault("unit_cost", f"'{text}' is not an amount") from None
     if amount < 0:
-        raise _RowFault("unit_cost", f"'{text}' is negative")
+        raise RowFault("unit_cost", f"'{text}' is negative")
     currency = code or V.currency_symbol(text) or base
     return V.to_minor(amount, currency), currency
 
@@ -283,10 +283,10 @@ def _merge(orders: dict[str, _Order], parsed: tuple[_Order, _Line], result: Purc
     order = orders.get(head.number)
     if order is not None:
         if head.supplier.casefold() != order.supplier.casefold():
-            raise _RowFault("supplier", f"{head.number} is from '{order.supplier}' (row {order.row}), "
+            raise RowFault("supplier", f"{head.number} is from '{order.supplier}' (row {order.row}), "
                                         f"not '{head.supplier}'")
         if head.location != order.location:
-            raise _RowFault("location", f"{head.number} is for location {order.location} (row {order.row}), "
+            raise RowFault("location", f"{head.number} is for location {order.location} (row {order.row}), "
                                         f"not {head.location}")
         order.ordered_on = order.ordered_on or head.ordered_on
     else:
@@ -418,7 +418,7 @@ def receive(db: Database, path: str | Path, *, at: str | None = None, dry_run: b
     """Goods receipts from a file: one 'receipt' move per row, booked against purchase orders."""
     default_at = effective_at(at)
     table = open_table(path)
-    bound = _bind("goods receipts", table, RECEIPT_COLUMNS)
+    bound = bind_columns("goods receipts", table, RECEIPT_COLUMNS)
     refs = _Refs(db)
     if "location" not in bound and "po_number" not in bound and refs.default_location is None:
         raise InputFileError(f"{path}: has no location column and {refs.why_no_default()}; add a location column")
@@ -441,7 +441,7 @@ def receive(db: Database, path: str | Path, *, at: str | None = None, dry_run: b
                 try:
                     _receive_row(db, _Cells(bound, values), row_no, batch, refs, dates, default_at, now, actor,
                                  result, touched)
-                except _RowFault as fault:
+                except RowFault as fault:
                     result.rejects.append(_reject(table, bound, row_no, values, fault))
             if done:
                 result.notes.append(f"{len(done)} row(s) of this file were received by an earlier import of it "
@@ -482,11 +482,11 @@ def _receive_row(db: Database, cells: _Cells, row_no: int, batch: int, refs: _Re
         elif refs.default_location is not None:
             location = refs.default_location
         else:
-            raise _RowFault("location", f"is empty and {refs.why_no_default()}")
+            raise RowFault("location", f"is empty and {refs.why_no_default()}")
     utc, day = _date(cells, "received_at", dates)
     when = utc or instant(day) or default_at
     if when > now:
-        raise _RowFault("received_at", f"'{cells.get('received_at')}' is in the future")
+        raise RowFault("received_at", f"'{cells.get('received_at')}' is in the future")
     receipt = cells.get("receipt")
     ref = f"receipt {receipt}" if receipt else None
     if ref is not None:
@@ -525,16 +525,16 @@ def _receive_row(db: Database, cells: _Cells, row_no: int, batch: int, refs: _Re
 def _po_line(db: Database, number: str, sku: str, location: str) -> list:
     po = db.one("SELECT * FROM purchase_order WHERE number = ?", (number,))
     if po is None:
-        raise _RowFault("po_number", f"no purchase order '{number}' (`omnictl purchases list` shows them)")
+        raise RowFault("po_number", f"no purchase order '{number}' (`omnictl purchases list` shows them)")
     if po["status"] == "cancelled":
-        raise _RowFault("po_number", f"purchase order {number} is cancelled")
+        raise RowFault("po_number", f"purchase order {number} is cancelled")
     if location and location != po["location"]:
-        raise _RowFault("location", f"purchase order {number} is for location {po['location']}, not {location}")
+        raise RowFault("location", f"purchase order {number} is for location {po['location']}, not {location}")
     line = db.one("SELECT pl.id, pl.quantity, pl.received, po.id AS po_id, po.number, po.location "
                   "FROM purchase_line pl JOIN purchase_order po ON po.id = pl.po_id WHERE po.id = ? AND pl.sku = ?",
                   (po["id"], sku))
     if line is None:
-        raise _RowFault("sku", f"purchase order {number} has no line for {sku}")
+        raise RowFault("sku", f"purchase order {number} has no line for {sku}")
     return [line]
 
 

@@ -29,9 +29,9 @@ from omnictl import values as V
 from omnictl.batches import DryRun, finish_batch
 from omnictl.db import Database
 from omnictl.errors import InputFileError
-from omnictl.fx import _RowFault
+from omnictl.fx import RowFault
 from omnictl.inventory import Move, instant, post
-from omnictl.master import Col, _bind
+from omnictl.master import Col, bind_columns
 from omnictl.models import RejectInfo
 from omnictl.purchases import (
     _Cells,
@@ -118,7 +118,7 @@ def import_shopfloor(db: Database, path: str | Path, *, dry_run: bool = False, s
                      actor: str = "unknown") -> ShopfloorImportResult:
     """Production reports or material issues from a file; one batch, one transaction."""
     table = open_table(path)
-    header = set(_bind("shop-floor", table, [Col(c.name, c.aliases) for c in REPORT_COLUMNS + ISSUE_COLUMNS
+    header = set(bind_columns("shop-floor", table, [Col(c.name, c.aliases) for c in REPORT_COLUMNS + ISSUE_COLUMNS
                                              if c.name in REPORT_HEADERS | ISSUE_HEADERS]))
     is_report, is_issue = REPORT_HEADERS <= header, ISSUE_HEADERS <= header
     if is_report == is_issue:
@@ -129,7 +129,7 @@ def import_shopfloor(db: Database, path: str | Path, *, dry_run: bool = False, s
             "quantity, scrap quantity, run minutes, downtime minutes, downtime reason, operator — or date, "
             "production order, component, quantity, location")
     kind = "reports" if is_report else "issues"
-    bound = _bind(f"shop-floor {kind}", table, REPORT_COLUMNS if is_report else ISSUE_COLUMNS)
+    bound = bind_columns(f"shop-floor {kind}", table, REPORT_COLUMNS if is_report else ISSUE_COLUMNS)
     result = ShopfloorImportResult(file=str(path), kind=kind, batch=None, dry_run=dry_run)
     previous = _same_file(db, KIND, table.sha256)
     if previous is not None:
@@ -154,7 +154,7 @@ def import_shopfloor(db: Database, path: str | Path, *, dry_run: bool = False, s
                         _report(db, cells, row_no, batch, day, order, refs, actor, result)
                     else:
                         _issue(db, cells, row_no, batch, day, order, refs, actor, result)
-                except _RowFault as fault:
+                except RowFault as fault:
                     result.rejects.append(_reject(table, bound, row_no, values, fault))
             if done:
                 result.notes.append(f"{len(done)} row(s) of this file were imported by an earlier import of it "
@@ -184,7 +184,7 @@ class _Orders:
             if row is None and number.isdigit():
                 row = self.db.one("SELECT * FROM production_order WHERE id = ?", (int(number),))
             if row is None:
-                raise _RowFault("production_order", f"no production order '{number}' (`omnictl plan list` shows them)")
+                raise RowFault("production_order", f"no production order '{number}' (`omnictl plan list` shows them)")
             order = dict(row)
             order["operations"] = {r["seq"]: dict(r) for r in self.db.query(
                 "SELECT * FROM operation WHERE production_id = ? ORDER BY seq", (order["id"],))}
@@ -192,7 +192,7 @@ class _Orders:
             self.cache[number] = order
         order = self.cache[number]
         if order["status"] == "cancelled":
-            raise _RowFault("production_order", f"production order {order['number']} is cancelled")
+            raise RowFault("production_order", f"production order {order['number']} is cancelled")
         return order
 
 
@@ -209,9 +209,9 @@ def _day(cells: _Cells, dates: V.DateParser, today: str) -> str:
     try:
         _, day = dates(text)
     except ValueError:
-        raise _RowFault("date", f"'{text}' is not a date (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY or YYYYMMDD)") from None
+        raise RowFault("date", f"'{text}' is not a date (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY or YYYYMMDD)") from None
     if day > today:
-        raise _RowFault("date", f"'{text}' is in the future; reports record what has happened")
+        raise RowFault("date", f"'{text}' is in the future; reports record what has happened")
     return day
 
 
@@ -222,9 +222,9 @@ def _number(cells: _Cells, name: str, *, required: bool = False) -> float:
     try:
         value = V.parse_quantity(text)
     except ValueError:
-        raise _RowFault(name, f"'{text}' is not a number") from None
+        raise RowFault(name, f"'{text}' is not a number") from None
     if value < 0:
-        raise _RowFault(name, f"'{text}' is negative")
+        raise RowFault(name, f"'{text}' is negative")
     return value
 
 
@@ -233,7 +233,7 @@ def _location(order: dict, refs: _Refs) -> str:
         return order["location"]
     if refs.default_location is not None:
         return refs.default_location
-    raise _RowFault("production_order", f"production order {order['number']} has no location and "
+    raise RowFault("production_order", f"production order {order['number']} has no location and "
                                         f"{refs.why_no_default()}")
 
 
@@ -245,15 +245,15 @@ def _report(db: Database, cells: _Cells, row_no: int, batch: int, day: str, orde
     except ValueError:
         seq = None
     if seq is None or seq != int(seq):
-        raise _RowFault("operation", f"'{text}' is not an operation number (its seq, e.g. 10)")
+        raise RowFault("operation", f"'{text}' is not an operation number (its seq, e.g. 10)")
     op = order["operations"].get(int(seq))
     if op is None:
         known = ", ".join(map(str, order["operations"])) or "none"
-        raise _RowFault("operation", f"production order {order['number']} has no operation {int(seq)} "
+        raise RowFault("operation", f"production order {order['number']} has no operation {int(seq)} "
                                      f"(its operations: {known})")
     center = cells.get("work_center")
     if center and center.casefold() != op["work_center"].casefold():
-        raise _RowFault("work_center", f"operation {op['seq']} of {order['number']} is on work center "
+        raise RowFault("work_center", f"operation {op['seq']} of {order['number']} is on work center "
                                        f"{op['work_center']}, not {center}")
     good = _number(cells, "good_qty", required=True)
     scrap = _number(cells, "scrap_qty")
@@ -297,11 +297,11 @@ def _issue(db: Database, cells: _Cells, row_no: int, batch: int, day: str, order
     component = cells.need("component")
     try:
         component = refs.sku(component)
-    except _RowFault as fault:
-        raise _RowFault("component", str(fault)) from None
+    except RowFault as fault:
+        raise RowFault("component", str(fault)) from None
     quantity = _number(cells, "quantity", required=True)
     if quantity <= EPSILON:
-        raise _RowFault("quantity", f"'{cells.get('quantity')}' is not more than 0")
+        raise RowFault("quantity", f"'{cells.get('quantity')}' is not more than 0")
     location = cells.get("location")
     location = refs.location(location) if location else _location(order, refs)
     db.execute("INSERT INTO material_issue (batch_id, row_no, issue_date, production_id, component, quantity, "

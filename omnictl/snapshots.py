@@ -27,7 +27,7 @@ from pathlib import Path
 from omnictl import values as V
 from omnictl.db import Database
 from omnictl.errors import InputFileError, NotFound
-from omnictl.master import Col, _bind
+from omnictl.master import Col, bind_columns
 from omnictl.models import RejectInfo
 from omnictl.tabular import Table, normalise_header, open_table
 
@@ -152,7 +152,7 @@ def read_snapshot(db: Database, path: str | Path, location: str | None = None) -
     locations = _Locations(db)
     if location is not None and location not in locations.codes:
         raise NotFound(f"no location '{location}'; `omnictl master import locations FILE` adds them")
-    bound = _bind("stock snapshot", table, SNAPSHOT_COLUMNS)
+    bound = bind_columns("stock snapshot", table, SNAPSHOT_COLUMNS)
     if "sku" not in bound:
         raise InputFileError(f"{table.path}: missing required column 'sku' for a stock snapshot "
                              f"(expected header: sku, location, quantity; or a Shopify or Amazon inventory export)")
@@ -166,7 +166,7 @@ def read_snapshot(db: Database, path: str | Path, location: str | None = None) -
     for cell in cells:
         try:
             code = resolve(cell)
-        except _RowFault as fault:
+        except RowFault as fault:
             _reject(snapshot, table, cell.row_no, location_column, str(fault), cell)
             continue
         if code is None or _not_stocked(cell.text) or (not cell.text and layout == NAMED):
@@ -254,13 +254,13 @@ def _cells(table: Table, bound: dict[str, int], quantity_columns: list[int], sna
                 yield _Cell(row_no, sku, text, header, header, values)
 
 
-class _RowFault(ValueError):
+class RowFault(ValueError):
     pass
 
 
 def _location_rule(table: Table, cells: list[_Cell], locations: _Locations, override: str | None,
                    bound: dict[str, int]):
-    """A function from a cell to its location code, None to skip it, or _RowFault."""
+    """A function from a cell to its location code, None to skip it, or RowFault."""
     keys = list(dict.fromkeys(c.key for c in cells if c.key))
     column = table.raw_header[bound["location"]].strip() if "location" in bound else None
     if override is not None:
@@ -277,7 +277,7 @@ def _location_rule(table: Table, cells: list[_Cell], locations: _Locations, over
 
         def select(cell: _Cell) -> str | None:
             if not cell.key:
-                raise _RowFault("the location is empty")
+                raise RowFault("the location is empty")
             return override if cell.key in chosen else None
 
         return select
@@ -296,7 +296,7 @@ def _location_rule(table: Table, cells: list[_Cell], locations: _Locations, over
 
     def resolve(cell: _Cell) -> str | None:
         if not (cell.key or cell.alternative):
-            raise _RowFault("the location is empty")
+            raise RowFault("the location is empty")
         return known[(cell.key, cell.alternative)]
 
     return resolve
