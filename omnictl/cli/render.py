@@ -346,9 +346,9 @@ def show_demo_tour(tour) -> None:
         if plan.bottleneck:
             say(f"  scheduled bottleneck first ({escape(plan.bottleneck)}): {len(plan.scheduled_late)} order(s) "
                 f"finish late: {escape('; '.join(plan.scheduled_late))}")
-        if plan.rush_pushes:
-            say(f"  rushing sales order {escape(plan.rush_order)} (插单) would push back "
-                f"{escape('; '.join(plan.rush_pushes))}")
+        if plan.rush_order:
+            pushed = "; ".join(plan.rush_pushes) or "no other order (the plan has room for it)"
+            say(f"  rushing sales order {escape(plan.rush_order)} (插单) would push back {escape(pushed)}")
         for line in plan.gantt:
             out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     say()
