@@ -900,3 +900,52 @@ class SalesForecastImport(BaseModel):
     imported: int = 0
     rejected: int = 0
     rejects: list[dict] = []                    # row, reason
+
+
+class ReplenishPlanLine(BaseModel):
+    """One SKU at one location in `omnictl replenish --forecast` (omnictl.replenish)."""
+    sku: str
+    location: str
+    unit: str
+    action: str                                 # buy (no routing) or produce (has a routing)
+    on_hand: float
+    reserved: float                             # open sales demand
+    atp: float                                  # on hand − reserved
+    daily_forecast: float                       # mean daily forecast over the horizon
+    sigma_daily: float                          # σ of daily demand (see omnictl.replenish)
+    sigma_basis: str                            # wape or poisson
+    lead_time_days: int
+    safety_stock: float
+    reorder_point: float                        # lead-time demand + safety stock
+    stockout_on: str | None = None              # first day projected < 0
+    below_reorder_on: str | None = None         # first day projected < reorder point
+    need_on: str | None = None                  # first day projected < safety stock
+    suggested: float = 0                        # to buy or produce, whole units, at least the MOQ
+    min_order_qty: float = 0
+    order_by: str | None = None                 # need_on − lead time (may be past: late)
+    late: bool = False
+    run_id: int | None = None                   # the forecast run used
+    projection: list[float] = []                # end-of-day projected stock, today first
+
+
+class TurnoverLine(BaseModel):
+    sku: str
+    average_on_hand: float                      # mean end-of-day on hand over the period, all locations
+    sold: float                                 # units shipped (sale moves, net of reversals)
+    consumed: float                             # units issued to production (consume moves)
+    daily_usage: float                          # (sold + consumed) / days
+    turnover_days: float | None                 # average on hand / daily usage (None: no usage)
+    band: str                                   # ok, above target, no usage
+
+
+class TurnoverReport(BaseModel):
+    start: str                                  # first day of the period (company time)
+    end: str                                    # last day (yesterday)
+    days: int
+    target_days: float
+    lines: list[TurnoverLine] = []
+    average_value_minor: int = 0                # Σ average on hand × cost, SKUs with a cost
+    daily_cogs_minor: float = 0                 # Σ daily usage × cost
+    turnover_days: float | None = None          # total: average value / daily COGS
+    band: str = "no usage"
+    uncosted: list[str] = []                    # SKUs without cost_minor, left out of the total

@@ -197,6 +197,9 @@ REGISTRY: list[Setting] = [
     Setting("kpi.oee_target_pct", PERCENT, "80", "Target for overall equipment effectiveness (OEE), in percent."),
     Setting("kpi.turnover_days_target", POSITIVE, "45", "Target for inventory turnover, in days of stock "
             "(lower is better)."),
+    Setting("forecast.service_level_pct", PERCENT, "95",
+            "Cycle service level of `omnictl replenish --forecast`: safety stock covers demand "
+            "variability over the lead time with this probability (z of the normal distribution)."),
     Setting("forecast.sales_weight", SHARE, "0.5",
             "How much the rolling forecast trusts sales' own forecast against the statistical one "
             "(0 = statistics only, 1 = sales only)."),

@@ -205,8 +205,19 @@ def plan_release(order: str = typer.Argument(..., metavar="MO", help="MO number 
 
 
 @app.command("replenish")
-def replenish(as_json: bool = JSON):
+def replenish(forecast: bool = typer.Option(False, "--forecast",
+                                            help="Forecast-driven: safety stock, reorder point, projected stock-out "
+                                                 "and a buy or produce suggestion per SKU and location."),
+              horizon: int = typer.Option(28, "--horizon", metavar="DAYS", min=1,
+                                          help="With --forecast: days projected (default 28)."),
+              sku: Optional[str] = typer.Option(None, "--sku", metavar="SKU", help="With --forecast: only this SKU."),
+              location: Optional[str] = typer.Option(None, "--location", metavar="L",
+                                                     help="With --forecast: only this location."),
+              as_json: bool = JSON):
     """What to buy per bought SKU and location: production needs and sales + safety stock − stock − purchases."""
+    if forecast:
+        _replenish_forecast(horizon, sku, location, as_json)
+        return
     from omnictl.planning.materials import replenish as suggest
 
     lines = suggest(existing_db())
@@ -221,3 +232,25 @@ def replenish(as_json: bool = JSON):
                    [[r.sku, r.location, R.quantity(r.required), R.quantity(r.safety_stock), R.quantity(r.on_hand),
                      R.quantity(r.open_supply), R.quantity(r.net), R.quantity(r.to_buy), R.quantity(r.min_order_qty),
                      r.need_by, r.order_by + (" LATE" if r.late else "")] for r in lines], justify_right=NUMBERS))
+
+
+def _replenish_forecast(horizon: int, sku: Optional[str], location: Optional[str], as_json: bool) -> None:
+    from omnictl.replenish import replenish_plan
+
+    lines = replenish_plan(existing_db(), horizon_days=horizon, sku=sku, location=location)
+    if as_json:
+        R.dump_json([line.model_dump(mode="json") for line in lines])
+        return
+    if not lines:
+        R.note("nothing to plan: no SKU has stock, supply, open demand or a forecast")
+        return
+    R.show(R.table(None, ["sku", "location", "on hand", "ATP", "daily fc", "safety", "reorder pt", "stock-out",
+                          "suggestion", "order by"],
+                   [[r.sku, r.location, R.quantity(r.on_hand), R.quantity(r.atp), f"{r.daily_forecast:.2f}",
+                     R.quantity(r.safety_stock), R.quantity(r.reorder_point), r.stockout_on or "",
+                     f"{r.action} {R.quantity(r.suggested)}" if r.suggested else "",
+                     (r.order_by or "") + (" LATE" if r.late else "")] for r in lines],
+                   justify_right=NUMBERS | {"ATP", "daily fc", "reorder pt"}))
+    short = sum(1 for r in lines if r.stockout_on)
+    R.note(f"{len(lines)} SKU/location(s) over {horizon} days; {short} projected to stock out; "
+           f"{sum(1 for r in lines if r.suggested)} suggestion(s)")

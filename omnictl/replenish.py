@@ -1,0 +1,270 @@
+"""Forecast-driven replenishment per SKU and location, and inventory turnover days.
+
+`replenish_plan` (a suggestion, nothing is written but a day forecast run when none exists):
+
+- Daily demand: per SKU, the latest stored day-level forecast run that has it (runs for one
+  channel left out; later `as_of`, then the higher id, wins); with no day run at all one is
+  run first (`run_forecast(db, bucket='day', horizon=…)`). A location's series is the run's
+  location split; a SKU the run did not split (no demand location) is put at the home
+  warehouse. A day the run does not cover counts the mean of the run's last 7 days.
+- σ of daily demand from the stored backtest WAPE of the SKU's method:
+  σ_daily = 1.25 × WAPE × d̄, d̄ the mean daily forecast at the location over the horizon
+  (WAPE × d̄ is the mean absolute daily error; 1.25 ≈ √(π/2) turns a mean absolute error of
+  a normal error into its standard deviation). Without a WAPE (no backtest): σ_daily = √d̄
+  (Poisson demand).
+- Safety stock = max(z × σ_daily × √(lead time days), the SKU's master `safety_stock` at a
+  warehouse), z the standard normal quantile of `forecast.service_level_pct` (95 → 1.6449;
+  taken between 50 and 99.99). Lead time = the SKU's `lead_time_days` (for a made SKU: its
+  production lead time).
+- Reorder point = lead-time demand (the forecast of the first `lead time` days from today) +
+  safety stock.
+- Projection, end of day, today first: on hand − reserved (open sales demand, all at once
+  today) + open purchase lines on their expected date (overdue ones today) + open production
+  (planned, released, started; quantity less what was produced) on its planned end's date in
+  company time (else its due date; overdue ones today) − the daily forecast.
+- Stock-out date: the first day of the horizon projected below 0; the day it falls below
+  the reorder point likewise. Need date: the first day projected below safety stock.
+- Suggestion (only when the need date is in the horizon): safety stock − projected stock
+  `lead time + 7` (the review period) days after the need date, i.e. the demand of lead time
+  plus review period after the arrival + safety stock − projected at arrival (less receipts
+  due in that window); in whole units, at least the minimum order quantity. Order by = need
+  date − lead time (before today: late). A SKU with a routing is produced, else bought.
+
+`turnover`: over the last `days` complete days (ending yesterday), per SKU over all
+locations: average on hand = mean of the end-of-day on hand of every day in the period (from
+the ledger); usage = units shipped (sale moves, net of reversals) + units issued to
+production (consume moves); turnover days = average on hand ÷ (usage / days). The total is
+valued at each SKU's `cost_minor` (SKUs without a cost are left out and named): average stock
+value ÷ daily cost of usage. Band: `ok` at or below `kpi.turnover_days_target`, else `above
+target`; `no usage` when nothing left stock.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import defaultdict
+from datetime import date, timedelta
+from statistics import NormalDist
+
+from omnictl import clock, inventory, settings
+from omnictl.db import Database
+from omnictl.errors import NotFound, UsageError
+from omnictl.models import ReplenishPlanLine, TurnoverLine, TurnoverReport
+
+REVIEW_DAYS = 7
+TAIL_DAYS = 7              # a day beyond the run: the mean of its last 7 days
+MAD_TO_SIGMA = 1.25
+EPS = 1e-6
+DIGITS = 3
+
+_LATEST_DAY_RUNS = """
+SELECT f.sku, f.location, f.period_start, f.quantity, f.wape, f.run_id
+FROM forecast f JOIN (
+    SELECT sku, run_id FROM (
+        SELECT p.sku, p.run_id, row_number() OVER (PARTITION BY p.sku ORDER BY r.as_of DESC, r.id DESC) AS rn
+        FROM (SELECT DISTINCT run_id, sku FROM forecast WHERE bucket = 'day') p
+        JOIN forecast_run r ON r.id = p.run_id
+        WHERE json_extract(r.parameters, '$.channel') IS NULL)
+    WHERE rn = 1) latest ON latest.sku = f.sku AND latest.run_id = f.run_id
+WHERE f.bucket = 'day'
+ORDER BY f.sku, f.location, f.period_start
+"""
+
+_ARRIVALS_SQL = """
+SELECT pl.sku AS sku, po.location AS location, coalesce(pl.expected_on, po.expected_on) AS day,
+       sum(pl.quantity - pl.received) AS quantity
+FROM purchase_line pl JOIN purchase_order po ON po.id = pl.po_id
+WHERE po.status = 'open' AND pl.received < pl.quantity
+GROUP BY 1, 2, 3
+"""
+
+_PRODUCTION_SQL = """
+SELECT p.sku, p.location, p.planned_end, p.due_on,
+       p.quantity - coalesce((SELECT sum(m.quantity) FROM stock_move m
+                              WHERE m.kind = 'produce' AND m.ref = p.number AND m.sku = p.sku), 0) AS open
+FROM production_order p WHERE p.status IN ('planned', 'released', 'started')
+"""
+
+
+def z_value(service_level_pct: float) -> float:
+    """The standard normal quantile of a service level in percent (taken between 50 and 99.99)."""
+    p = min(max(float(service_level_pct), 50.0), 99.99) / 100.0
+    return NormalDist().inv_cdf(p)
+
+
+def _latest_forecast(db: Database) -> dict[str, dict]:
+    """Per SKU: run id, wape, and day → quantity per location (None: the SKU total)."""
+    found: dict[str, dict] = {}
+    for r in db.query(_LATEST_DAY_RUNS):
+        entry = found.setdefault(r["sku"], {"run": r["run_id"], "wape": r["wape"], "series": defaultdict(dict)})
+        entry["series"][r["location"]][r["period_start"]] = r["quantity"]
+    return found
+
+
+def _daily(series: dict[str, float], days: list[date]) -> list[float]:
+    known = sorted(series)
+    tail = [series[d] for d in known[-TAIL_DAYS:]]
+    fill = sum(tail) / len(tail) if tail else 0.0
+    return [series.get(d.isoformat(), fill) for d in days]
+
+
+def _local_day(instant: str) -> date:
+    from datetime import datetime
+
+    return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(clock.zone()).date()
+
+
+def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
+                   location: str | None = None) -> list[ReplenishPlanLine]:
+    """Per SKU and location: forecast demand, safety stock, reorder point, projection, stock-out
+    date and a suggested purchase or production quantity (see the module docstring)."""
+    from omnictl.forecast.run import run_forecast
+    from omnictl.planning.bom import Master, home_warehouse, warehouses
+
+    if horizon_days < 1:
+        raise UsageError("--horizon must be at least 1 day")
+    if sku and db.scalar("SELECT 1 FROM sku WHERE code = ?", (sku,)) is None:
+        raise NotFound(f"no master SKU '{sku}'")
+    if location and db.scalar("SELECT 1 FROM location WHERE code = ?", (location,)) is None:
+        raise NotFound(f"no location '{location}'")
+    if db.scalar("SELECT 1 FROM forecast WHERE bucket = 'day' LIMIT 1") is None:
+        try:
+            run_forecast(db, bucket="day", horizon=horizon_days)
+        except NotFound:
+            pass                                     # no demand history: nothing forecast
+    m = Master(db)
+    today = clock.today()
+    z = z_value(settings.get(db, "forecast.service_level_pct"))
+    stores, home = warehouses(db), home_warehouse(db)
+    forecasts = _latest_forecast(db)
+
+    series: dict[tuple[str, str], dict[str, float]] = {}
+    for code, entry in forecasts.items():
+        split = {loc: s for loc, s in entry["series"].items() if loc is not None}
+        if split:
+            series.update({(code, loc): s for loc, s in split.items()})
+        elif home is not None and None in entry["series"]:
+            series[(code, home)] = entry["series"][None]
+    held = inventory.on_hand(db)
+    held_back = inventory.reserved(db)
+    arrivals: dict[tuple[str, str], list[tuple[date, float]]] = defaultdict(list)
+    for r in db.query(_ARRIVALS_SQL):
+        arrivals[(r["sku"], r["location"])].append((max(date.fromisoformat(r["day"][:10]), today), r["quantity"]))
+    for r in db.query(_PRODUCTION_SQL):
+        if r["open"] <= EPS or (r["location"] is None and home is None):
+            continue
+        day = _local_day(r["planned_end"]) if r["planned_end"] else date.fromisoformat(r["due_on"][:10])
+        arrivals[(r["sku"], r["location"] or home)].append((max(day, today), r["open"]))
+
+    pairs = set(series) | {k for k, q in held.items() if abs(q) > EPS} | set(held_back) | set(arrivals)
+    pairs = {p for p in pairs if p[0] in m.skus and (sku is None or p[0] == sku)
+             and (location is None or p[1] == location)}
+    result = []
+    for code, loc in sorted(pairs):
+        info = m.skus[code]
+        lead = int(info.lead_time_days or 0)
+        span = horizon_days + lead + REVIEW_DAYS         # enough days to size an order at the horizon's end
+        days = [today + timedelta(days=i) for i in range(span)]
+        fc = _daily(series.get((code, loc), {}), days)
+        mean = sum(fc[:horizon_days]) / horizon_days
+        entry = forecasts.get(code)
+        wape = entry["wape"] if entry else None
+        if wape is not None:
+            sigma, basis = MAD_TO_SIGMA * wape * mean, "wape"
+        else:
+            sigma, basis = math.sqrt(mean), "poisson"
+        statistical = z * sigma * math.sqrt(lead)
+        master_safety = info.safety_stock if loc in stores else 0.0
+        safety = max(statistical, master_safety)
+        reorder = sum(fc[:lead]) + safety
+        on_hand, reserved = held.get((code, loc), 0.0), held_back.get((code, loc), 0.0)
+        incoming = defaultdict(float)
+        for day, quantity in arrivals.get((code, loc), ()):
+            incoming[(day - today).days] += quantity
+        balance, projection = on_hand - reserved, []
+        for i in range(span):
+            balance += incoming.get(i, 0.0) - fc[i]
+            projection.append(balance)
+
+        def first(limit: float) -> int | None:
+            return next((i for i in range(horizon_days) if projection[i] < limit - EPS), None)
+
+        stockout, below, need = first(0.0), first(reorder), first(safety)
+        line = ReplenishPlanLine(
+            sku=code, location=loc, unit=info.unit, action="produce" if m.made(code) else "buy",
+            on_hand=on_hand, reserved=reserved, atp=on_hand - reserved, daily_forecast=round(mean, DIGITS),
+            sigma_daily=round(sigma, 4), sigma_basis=basis, lead_time_days=lead, safety_stock=round(safety, DIGITS),
+            reorder_point=round(reorder, DIGITS), min_order_qty=info.min_order_qty,
+            stockout_on=days[stockout].isoformat() if stockout is not None else None,
+            below_reorder_on=days[below].isoformat() if below is not None else None,
+            need_on=days[need].isoformat() if need is not None else None,
+            run_id=entry["run"] if entry else None,
+            projection=[round(q, DIGITS) for q in projection[:horizon_days]])
+        if need is not None:
+            raw = safety - projection[need + lead + REVIEW_DAYS]
+            if raw > EPS:
+                line.suggested = max(float(math.ceil(raw - EPS)), info.min_order_qty)
+                order_by = days[need] - timedelta(days=lead)
+                line.order_by, line.late = order_by.isoformat(), order_by < today
+        result.append(line)
+    return result
+
+
+# -- turnover days ----------------------------------------------------------------------------
+
+def turnover(db: Database, days: int = 90) -> TurnoverReport:
+    """Inventory turnover days per SKU and in total over the last `days` complete days."""
+    if days < 1:
+        raise UsageError("--days must be at least 1")
+    end = clock.today() - timedelta(days=1)
+    start = end - timedelta(days=days - 1)
+    target = float(settings.get(db, "kpi.turnover_days_target"))
+    # end of each day in company time, as stored instants (UTC, seconds, `Z`: they sort as text)
+    bounds = [inventory.check_time((start + timedelta(days=i)).isoformat(), "--days") for i in range(-1, days)]
+    opening = defaultdict(float)
+    for (code, _loc), q in inventory.on_hand(db, as_of=bounds[0]).items():
+        opening[code] += q
+    change: dict[str, list[float]] = defaultdict(lambda: [0.0] * days)
+    sold, consumed = defaultdict(float), defaultdict(float)
+    for r in db.query("SELECT sku, effective_at, quantity, kind FROM stock_move WHERE effective_at > ? "
+                      "AND effective_at <= ?", (bounds[0], bounds[-1])):
+        change[r["sku"]][bisect_left(bounds, r["effective_at"]) - 1] += r["quantity"]
+        if r["kind"] == "sale":
+            sold[r["sku"]] -= r["quantity"]
+        elif r["kind"] == "consume":
+            consumed[r["sku"]] -= r["quantity"]
+    costs = {r["code"]: r["cost_minor"] for r in db.query("SELECT code, cost_minor FROM sku")}
+    report = TurnoverReport(start=start.isoformat(), end=end.isoformat(), days=days, target_days=target)
+    value, cogs = 0.0, 0.0
+    for code in sorted(set(opening) | set(change)):
+        balance, total = opening.get(code, 0.0), 0.0
+        for delta in change.get(code, [0.0] * days):
+            balance += delta
+            total += balance
+        average = total / days
+        usage = sold.get(code, 0.0) + consumed.get(code, 0.0)
+        if abs(average) < EPS and abs(usage) < EPS:
+            continue
+        daily = usage / days
+        turn = round(average / daily, 1) if daily > EPS else None
+        report.lines.append(TurnoverLine(sku=code, average_on_hand=round(average, DIGITS),
+                                         sold=round(sold.get(code, 0.0), DIGITS),
+                                         consumed=round(consumed.get(code, 0.0), DIGITS),
+                                         daily_usage=round(daily, 4), turnover_days=turn, band=_band(turn, target)))
+        if costs.get(code) is None:
+            report.uncosted.append(code)
+        else:
+            value += average * costs[code]
+            cogs += daily * costs[code]
+    report.average_value_minor = round(value)
+    report.daily_cogs_minor = round(cogs, 2)
+    report.turnover_days = round(value / cogs, 1) if cogs > EPS else None
+    report.band = _band(report.turnover_days, target)
+    return report
+
+
+def _band(days: float | None, target: float) -> str:
+    if days is None:
+        return "no usage"
+    return "ok" if days <= target else "above target"
