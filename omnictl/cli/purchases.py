@@ -27,17 +27,6 @@ def _say(text: str) -> None:
     R.out.print(text, markup=False, highlight=False)
 
 
-def _rejects_and_notes(result) -> None:
-    name = Path(result.file).name
-    for reject in result.rejects:
-        R.note(f"rejected: {name} {reject.reason}")
-    for note in result.notes:
-        R.note(note)
-    if result.rejected:
-        R.note(f"{result.rejected} row(s) of {name} rejected (`omnictl imports show {result.batch}` lists them)"
-               if result.batch else f"{result.rejected} row(s) of {name} rejected")
-
-
 @purchases_app.command("import")
 def purchases_import(file: Path = typer.Argument(..., metavar="FILE", help="CSV, TSV or XLSX, one row per PO line."),
                      dry_run: bool = DRY_RUN, strict: bool = STRICT, actor: Optional[str] = ACTOR,
@@ -50,7 +39,7 @@ def purchases_import(file: Path = typer.Argument(..., metavar="FILE", help="CSV,
     if result.already_imported_as is not None:
         R.note(f"{Path(file).name} was already imported as batch {result.already_imported_as}; nothing changed")
     else:
-        _rejects_and_notes(result)
+        R.file_notes(result)
     if as_json:
         R.dump_json(result)
     elif result.already_imported_as is None:
@@ -98,7 +87,7 @@ def stock_receive(file: Path = typer.Argument(..., metavar="FILE",
     if result.already_imported_as is not None:
         R.note(f"{Path(file).name} was already received as batch {result.already_imported_as}; nothing posted")
     else:
-        _rejects_and_notes(result)
+        R.file_notes(result)
     if as_json:
         R.dump_json(result)
     elif result.already_imported_as is None:

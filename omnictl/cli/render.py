@@ -655,3 +655,15 @@ def show_gantt(lines, plain: bool) -> None:
         for span in line.char_spans():
             text.stylize(GANTT_STYLES.get(span.style, ""), span.start, span.end)
         out.print(text, soft_wrap=True)
+
+
+def file_notes(result) -> None:
+    """A file import's rejected rows and notes on stderr, with where to read them again."""
+    name = Path(result.file).name
+    for reject in result.rejects:
+        note(f"rejected: {name} {reject.reason}")
+    for message in result.notes:
+        note(message)
+    if result.rejected:
+        note(f"{result.rejected} row(s) of {name} rejected (`omnictl imports show {result.batch}` lists them)"
+             if result.batch else f"{result.rejected} row(s) of {name} rejected")

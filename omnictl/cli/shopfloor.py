@@ -33,13 +33,7 @@ def shopfloor_import(file: Path = typer.Argument(..., metavar="FILE",
     if result.already_imported_as is not None:
         R.note(f"{name} was already imported as batch {result.already_imported_as}; nothing changed")
     else:
-        for reject in result.rejects:
-            R.note(f"rejected: {name} {reject.reason}")
-        for note in result.notes:
-            R.note(note)
-        if result.rejected:
-            R.note(f"{result.rejected} row(s) of {name} rejected (`omnictl imports show {result.batch}` lists them)"
-                   if result.batch else f"{result.rejected} row(s) of {name} rejected")
+        R.file_notes(result)
     if as_json:
         R.dump_json(result)
     elif result.already_imported_as is None:
