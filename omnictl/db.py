@@ -19,12 +19,33 @@ from omnictl import clock
 from omnictl.errors import DatabaseError
 
 DEFAULT_BUSY_TIMEOUT_S = 30.0
+DEFAULT_FILE_MODE = 0o600   # personal data inside: readable by its owner only
 DEFAULT_PATH = "omnictl.db"
 CACHE_KIB = 64 * 1024       # page cache cap per connection: index inserts stay in memory at scale
 
 
 def busy_timeout_s() -> float:
     return float(os.environ.get("OMNICTL_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT_S))
+
+
+def file_mode() -> int:
+    """Permissions for a new database file (its -wal and -shm follow it): `$OMNICTL_FILE_MODE`
+    in octal, e.g. 640 to let a group read it, else owner only."""
+    text = os.environ.get("OMNICTL_FILE_MODE", "").strip()
+    try:
+        return int(text, 8) & 0o777 if text else DEFAULT_FILE_MODE
+    except ValueError:
+        raise DatabaseError(f"$OMNICTL_FILE_MODE '{text}' is not an octal mode such as 600 or 640") from None
+
+
+def _create_private(path: Path) -> None:
+    """Create the empty file with `file_mode()` before SQLite does, so it is never world-readable."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode()))
+    except FileExistsError:      # another process created it first
+        pass
+    except OSError as err:
+        raise DatabaseError(f"cannot create database {path}: {err.strerror or err}") from None
 
 
 def resolve_path(path: str | os.PathLike | None) -> Path:
@@ -124,6 +145,8 @@ def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True) -> D
         raise DatabaseError(f"database path {path} is a directory")
     if not path.parent.exists():
         raise DatabaseError(f"cannot create database {path}: folder {path.parent} does not exist")
+    if str(path) != ":memory:" and not path.exists():
+        _create_private(path)
     try:
         conn = sqlite3.connect(path, timeout=busy_timeout_s(), isolation_level=None,
                                check_same_thread=False)
@@ -176,6 +199,9 @@ def migrate_db(db: Database) -> list[int]:
     for version, _name, sql in pending:
         try:
             _begin_immediate(db)
+            if schema_version(db) >= version:      # another process migrated while we waited
+                db.conn.rollback()
+                continue
             for statement in _split_sql(sql):
                 db.conn.execute(statement)
             db.conn.execute(f"PRAGMA user_version = {version}")
@@ -213,4 +239,5 @@ def backup(db: Database, target: Path) -> Path:
         db.conn.backup(dest)
     finally:
         dest.close()
+    os.chmod(target, db.path.stat().st_mode & 0o777)     # as private as the original
     return target
