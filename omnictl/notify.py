@@ -206,11 +206,11 @@ def _scrub(text: str, target: Target, extra: tuple[str, ...] = ()) -> str:
 # ---------------------------------------------------------------- the message
 
 WORDS = {
-    "en": {"title": "omnictl daily close {date}: {status}", "ok": "OK", "warn": "WARN", "fail": "FAIL",
+    "en": {"title": "omnictl daily close {date}: {status}", "status": {"ok": "OK", "warn": "WARN", "fail": "FAIL"},
            "check": "{label} {name} (owner {owner}){details}", "no_owner": "unassigned",
            "exceptions": "Open exceptions: {count}", "kpis": "KPIs: {items}", "all_ok": "All checks passed",
            "target": " (target {target})", "sep": "; ", "colon": ": "},
-    "zh": {"title": "omnictl 日清日结 {date}：{status}", "ok": "正常", "warn": "警告", "fail": "失败",
+    "zh": {"title": "omnictl 日清日结 {date}：{status}", "status": {"ok": "正常", "warn": "警告", "fail": "失败"},
            "check": "{label} {name}（负责人 {owner}）{details}", "no_owner": "未指定",
            "exceptions": "未关闭异常：{count}", "kpis": "KPI：{items}", "all_ok": "所有检查通过",
            "target": "（目标 {target}）", "sep": "；", "colon": "："},
@@ -269,13 +269,13 @@ def message_lines(summary: dict, lang: str = "en") -> tuple[str, list[str]]:
         raise UsageError(f"language '{lang}' is not supported (use en or zh)")
     words = WORDS[lang]
     status = str(summary.get("status", "")).lower()
-    headline = words["title"].format(date=summary.get("date", "?"), status=words.get(status, status.upper()))
+    headline = words["title"].format(date=summary.get("date", "?"), status=words["status"].get(status, status.upper()))
     lines = []
     for level in ("fail", "warn"):
         for check in summary.get("checks") or []:
             if str(check.get("status", "")).lower() == level:
                 lines.append(words["check"].format(
-                    label=words[level], name=check.get("name", "?"),
+                    label=words["status"][level], name=check.get("name", "?"),
                     owner=check.get("owner") or words["no_owner"],
                     details=_details(check.get("details"), words)))
     if not lines and status == "ok":

@@ -9,6 +9,8 @@ import json
 import socket
 import threading
 import time
+from datetime import date
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -118,6 +120,16 @@ def test_generic_json_gets_the_summary_as_is(hook):
     assert request["body"] == json.dumps(SUMMARY, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     assert request["headers"]["Content-Type"] == "application/json; charset=utf-8"
     assert request["headers"]["User-Agent"].startswith("omnictl/")
+
+
+def test_dates_and_decimals_in_the_summary_are_sent_as_text(hook):
+    summary = {"date": date(2026, 11, 24), "status": "ok", "checks": [], "exceptions": [],
+               "kpis": {"oee": Decimal("0.815")}}
+    [json_delivery, slack_delivery] = send([hook.base, f"slack+{hook.base}/services/T1/B2/x"], summary)
+    assert json_delivery.ok and slack_delivery.ok
+    assert json.loads(hook.requests[0]["body"]) == {"date": "2026-11-24", "status": "ok", "checks": [],
+                                                    "exceptions": [], "kpis": {"oee": "0.815"}}
+    assert json.loads(hook.requests[1]["body"])["text"].endswith("• KPIs: oee 0.815")
 
 
 def test_slack_text_lists_failures_then_warnings_with_owners(hook):
