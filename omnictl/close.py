@@ -575,11 +575,32 @@ def close_exit_code(report: CloseReport, fail_on: str = "fail") -> int:
     return 1 if worst >= STATUSES.index(fail_on) else 0
 
 
+SUMMARY_DETAILS = 20          # details per check a webhook carries; the report has them all
+
+
 def summary(report: CloseReport) -> dict:
-    """The close in brief, as a webhook posts it."""
+    """The close in brief, as a webhook posts it: the fields of `close run --json`, with each
+    check's first details and only the open exceptions."""
     return {"date": report.date, "status": report.status, "company": report.company,
-            "checks": [{"name": c.name, "status": c.status, "owner": c.owner, "findings": len(c.details)}
-                       for c in report.checks],
-            "open_exceptions": sum(1 for e in report.exceptions if e.is_open),
-            "opened": report.opened, "escalated": report.escalated}
+            "checks": [{"name": c.name, "status": c.status, "owner": c.owner,
+                        "details": c.details[:SUMMARY_DETAILS]} for c in report.checks],
+            "exceptions": [e.model_dump(mode="json", include={"id", "check", "subject", "status", "owner", "deadline",
+                                                               "level", "level_role", "standard", "finding"})
+                           for e in report.exceptions if e.is_open],
+            "kpis": report.kpis}
+
+
+def close_and_notify(db: Database, day: str | date | None = None, *, actor: str = "unknown",
+                     urls: list[str] | tuple[str, ...] = (), lang: str = "en",
+                     progress: Callable[[int], None] | None = None) -> tuple[CloseReport, list]:
+    """Run the close, then post its summary to each webhook URL (checked before the close
+    runs). A failed delivery is in its `Delivery`, never raised: it does not change the close."""
+    from omnictl import notify
+
+    urls = list(urls)
+    if urls:
+        notify.check_urls(urls)
+    report = run_close(db, day, actor=actor, progress=progress)
+    deliveries = notify.deliver(urls, summary(report), lang=lang) if urls else []
+    return report, deliveries
 

@@ -119,3 +119,62 @@ def test_the_report_is_the_same_bytes_for_the_same_data_and_clock(tmp_path):
     assert "T-3, forced closed loop" in en
     zh = texts["a"]["zh"].decode()
     assert "2026-11-25 前，第 0 级（planner）" in zh and "T-3，强制闭环" in zh and "| 渠道数据 | 警告 |" in zh
+
+
+class _Hook:
+    """A webhook on 127.0.0.1 that keeps what it is sent; /missing answers 404."""
+
+    def __init__(self):
+        import http.server
+        import json
+        import threading
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path == "/missing":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                received.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_notify_posts_the_summary_and_a_failed_delivery_keeps_the_exit_code(cli, db_path):
+    _build(db_path, ship_by="2026-11-26").close()
+    hook = _Hook()
+    try:
+        result = cli("close", "run", "--notify", f"{hook.base}/hook?token=s3cret", "--notify", f"{hook.base}/missing")
+    finally:
+        hook.close()
+    assert result.code == 1                                     # the T-3 failure, not the 404
+    [posted] = hook.received
+    assert (posted["date"], posted["status"]) == (D, "fail")
+    assert [c["name"] for c in posted["checks"]] == ["channels", "production", "consumption", "stock", "t3",
+                                                     "escalation"]
+    assert [e["subject"] for e in posted["exceptions"]] == ["t3:MO-000001"] and posted["kpis"] == {}
+    assert "posted the close to" in result.stderr and "s3cret" not in result.stderr
+    assert "answered HTTP 404" in result.stderr and "the close itself is stored" in result.stderr
+
+
+def test_an_unusable_webhook_url_stops_before_the_close(cli, db_path):
+    _build(db_path).close()
+    result = cli("close", "run", "--notify", "ftp://example.com/x")
+    assert result.code == 2 and result.stderr.startswith("Error: ")
+    db = open_db(db_path)
+    assert db.scalar("SELECT count(*) FROM close_run") == 0
+    db.close()

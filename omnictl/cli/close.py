@@ -50,10 +50,14 @@ def close_run(date: Optional[str] = typer.Option(None, "--date", metavar="YYYY-M
                                                       help="Also write the report as Markdown to FILE."),
               fail_on: str = typer.Option("fail", "--fail-on", metavar="warn|fail",
                                           help="Exit 1 when a check fails (default) or already when one warns."),
-              lang: str = typer.Option("en", "--lang", metavar="en|zh", help="Language of the Markdown report."),
+              notify: Optional[list[str]] = typer.Option(None, "--notify", metavar="URL",
+                                                         help="Post the summary to this webhook (repeatable; "
+                                                              "generic JSON, Slack, WeCom, DingTalk)."),
+              lang: str = typer.Option("en", "--lang", metavar="en|zh",
+                                       help="Language of the Markdown report and the webhook message."),
               actor: Optional[str] = ACTOR):
     """Run the close checks for a day, record exceptions, store the result; exit 1 when something fails."""
-    from omnictl.close import close_exit_code, run_close
+    from omnictl.close import close_and_notify, close_exit_code
     from omnictl.importer import actor_name
     from omnictl.report import LANGS, close_markdown
 
@@ -64,7 +68,11 @@ def close_run(date: Optional[str] = typer.Option(None, "--date", metavar="YYYY-M
     if markdown is not None and not markdown.parent.is_dir():
         raise UsageError(f"--markdown {markdown}: folder {markdown.parent} does not exist")
     with R.progress_bar("closing") as progress:
-        report = run_close(existing_db(), date, actor=actor_name(actor), progress=progress)
+        report, deliveries = close_and_notify(existing_db(), date, actor=actor_name(actor), urls=notify or [],
+                                              lang=lang, progress=progress)
+    for delivery in deliveries:
+        R.note(f"posted the close to {delivery.url}" if delivery.ok else
+               f"{delivery.error}; the close itself is stored")
     if markdown is not None:
         try:
             markdown.write_text(close_markdown(report, lang), encoding="utf-8")
