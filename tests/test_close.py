@@ -293,3 +293,17 @@ def test_register_errors_and_filters(company):
     assert list(X.list_exceptions(company, open_only=True)) == []
     with pytest.raises(UsageError, match="is resolved; only an open exception can change"):
         X.act(company, 1, "overtime", actor="a")
+
+
+def test_master_channels_mark_a_channel_that_sends_no_daily_files(db, tmp_path):
+    from omnictl.master import import_master
+
+    _company(db, imported_at="2026-11-20T10:00:00Z")
+    sheet = tmp_path / "channels.csv"
+    sheet.write_text("channel,name,profile,location,Daily files\nshop,Shop,shopify,WH,no\n"
+                     "wholesale,Wholesale,manual,WH,\n", encoding="utf-8")
+    result = import_master(db, "channels", sheet, actor="t")
+    assert result.rejected == 0
+    assert dict(db.query("SELECT code, daily_files FROM channel ORDER BY code")) == {"shop": 0, "wholesale": 1}
+    channels = run_close(db, D, actor="cron").check("channels")
+    assert channels.details == [f"wholesale: no import after the end of {D} (never imported)"]

@@ -25,7 +25,7 @@ def _show_report(report) -> None:
     from rich.markup import escape
 
     R.show(R.table(f"Daily close {report.date}", ["check", "status", "owner", "findings", "first"],
-                   [[c.name, c.status, c.owner, len(c.details), (c.details[0] if c.details else "")]
+                   [[c.name, c.status, c.owner, len(c.exceptions), (c.details[0] if c.details else "")]
                     for c in report.checks], justify_right={"findings"}, wrap={"first"}))
     _show_exceptions([e for e in report.exceptions if e.is_open], "Open exceptions")
     R.out.print(f"close of {report.date}: [{STATUS_STYLE[report.status]}]{report.status}[/]; "
