@@ -181,7 +181,7 @@ ORDER BY o.planned_end, p.number, o.seq
 
 
 def _local(instant: str) -> str:
-    moment = datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(clock.zone())
+    moment = datetime.fromisoformat(instant).astimezone(clock.zone())
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
@@ -263,8 +263,8 @@ def _consumption(cx: _Context) -> tuple[str, list[str], list[Finding]]:
                 found.append(Finding("consumption", f"consumption:{order['number']}:{component}", std_text, text,
                                      work_center=order["work_center"]))
                 worst = "fail" if over else (worst if worst == "fail" else "warn")
-    details = [f.finding for f in found] or [f"{len(active)} order(s) with reports or issues on {cx.d}: "
-                                             f"consumption within {_q(tolerance)}% of standard"]
+    details = [f.finding for f in found] or [(f"{len(active)} order(s) with reports or issues on {cx.d}: "
+                                              f"consumption within {_q(tolerance)}% of standard")]
     return worst, details, found
 
 
@@ -313,9 +313,10 @@ def _unapplied_counts(cx: _Context) -> list[tuple[str, str]]:
         keys = counted.keys() | ({k for k in book if k[1] == count["location"]} if count["scope"] == "full" else set())
         off = [k for k in keys if abs(counted.get(k, 0.0) - book.get(k, (0.0, 0))[0]) > limit + EPS]
         if off:
-            out.append((f"count {count['id']} of {count['location']} ({count['file_name']}, counted "
-                        f"{_local(count['counted_at'])}) differs from the book on {len(off)} SKU(s) and is not "
-                        f"applied; `omnictl reconcile count ... --apply`", f"stock:count:{count['id']}"))
+            text = (f"count {count['id']} of {count['location']} ({count['file_name']}, counted "
+                    f"{_local(count['counted_at'])}) differs from the book on {len(off)} SKU(s) and is not "
+                    "applied; `omnictl reconcile count ... --apply`")
+            out.append((text, f"stock:count:{count['id']}"))
     return out
 
 

@@ -27,6 +27,7 @@ from omnictl.errors import NotFound, UsageError
 ACTIONS = ("expedite", "split", "overtime", "outsource", "renegotiate", "accept late")
 OPEN = ("open", "acted")
 CLOSED = ("resolved", "redated", "cleared")
+CHUNK = 500                     # ids per query: well inside SQLite's limit on parameters
 
 
 class ExceptionEvent(BaseModel):
@@ -94,12 +95,15 @@ def list_exceptions(db: Database, *, owner: str | None = None, open_only: bool =
     if open_only:
         where.append(f"status IN ({', '.join('?' * len(OPEN))})")
         params.extend(OPEN)
-    if ids is not None:
-        if not ids:
-            return iter(())
-        where.append(f"id IN ({', '.join('?' * len(ids))})")
-        params.extend(ids)
     roles = ladder(db)
+    if ids is not None:
+        return (info for start in range(0, len(ids), CHUNK)
+                for info in _select(db, where + [f"id IN ({', '.join('?' * len(ids[start:start + CHUNK]))})"],
+                                    params + list(ids[start:start + CHUNK]), roles))
+    return _select(db, where, params, roles)
+
+
+def _select(db: Database, where: list[str], params: list, roles: list[str]) -> Iterator[ExceptionInfo]:
     sql = "SELECT * FROM exception" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
     return (_info(row, roles) for row in db.query(sql, params))
 

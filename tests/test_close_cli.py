@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from test_close import D, _company, _sql
+
 from omnictl.close import run_close
 from omnictl.db import open_db
 from omnictl.report import close_markdown
-
-from test_close import D, _company, _sql
 
 
 def _build(path, **kwargs):
