@@ -307,3 +307,17 @@ def test_master_channels_mark_a_channel_that_sends_no_daily_files(db, tmp_path):
     assert dict(db.query("SELECT code, daily_files FROM channel ORDER BY code")) == {"shop": 0, "wholesale": 1}
     channels = run_close(db, D, actor="cron").check("channels")
     assert channels.details == [f"wholesale: no import after the end of {D} (never imported)"]
+
+
+def test_a_done_order_issued_less_than_its_standard_warns_and_progress_is_reported(company):
+    _report(company, D, 10, 10)
+    _report(company, D, 20, 10)
+    _sql(company, "UPDATE production_order SET status = 'done'")
+    _issue(company, D, "BASE", 10)
+    _issue(company, D, "SHADE", 5)                  # 11 expected: consumption went unrecorded
+    seen = []
+    report = run_close(company, D, actor="cron", progress=seen.append)
+    assert seen == [1, 2, 3, 4, 5, 6]
+    consumption = report.check("consumption")
+    assert (consumption.status, consumption.details) == (
+        "warn", ["MO-000001 SHADE: issued 5 against a standard of 11: 6 under (-55%)"])
