@@ -252,32 +252,43 @@ def turnover(db: Database, days: int = 90, end: date | None = None) -> TurnoverR
     return report
 
 
+_DAILY_VALUE_SQL = """
+WITH days(i, lo, hi) AS (VALUES {values})
+SELECT d.i AS i, sum(m.quantity * s.cost_minor) AS change,
+       -sum(CASE WHEN m.kind IN ('sale', 'consume') THEN m.quantity * s.cost_minor ELSE 0 END) AS used
+FROM days d JOIN stock_move m ON m.effective_at > d.lo AND m.effective_at <= d.hi
+JOIN sku s ON s.code = m.sku
+WHERE s.cost_minor IS NOT NULL
+GROUP BY d.i
+"""
+
+
 def daily_stock_value(db: Database, start: date, days: int) -> list[tuple[float, float]]:
     """Per day from `start`: (end-of-day stock value, cost of that day's usage), in minor units
-    of the SKUs' cost, over SKUs with a cost — the inputs of `turnover`'s total, day by day."""
-    stock = _stock_days(db, start, days)
+    of the SKUs' cost, over SKUs with a cost: the inputs of `turnover`'s total, day by day,
+    summed in SQL per day (a trend over many days reads no row per move)."""
+    bounds = [inventory.check_time((start + timedelta(days=i)).isoformat(), "--days") for i in range(-1, days)]
     costs = _costs(db)
-    value, cogs = [0.0] * days, [0.0] * days
-    for code in set(stock.opening) | set(stock.change):
-        cost = costs.get(code)
-        if cost is None:
-            continue
-        balance = stock.opening.get(code, 0.0)
-        for i, delta in enumerate(stock.change.get(code, [0.0] * days)):
-            balance += delta
-            value[i] += balance * cost
-        for i, used in enumerate(stock.usage.get(code, ())):
-            cogs[i] += used * cost
-    return list(zip(value, cogs))
+    opening = sum(q * costs[code] for (code, _loc), q in inventory.on_hand(db, as_of=bounds[0]).items()
+                  if costs.get(code) is not None)
+    params = [value for i in range(days) for value in (i, bounds[i], bounds[i + 1])]
+    change, used = [0.0] * days, [0.0] * days
+    sql = _DAILY_VALUE_SQL.format(values=", ".join(["(?, ?, ?)"] * days))
+    for row in db.query(sql, params):
+        change[row["i"]], used[row["i"]] = row["change"] or 0.0, row["used"] or 0.0
+    series, value = [], opening
+    for i in range(days):
+        value += change[i]
+        series.append((value, used[i]))
+    return series
 
 
 class _StockDays:
-    """Opening on hand per SKU, each day's change, and the period's (and each day's) usage."""
+    """Opening on hand per SKU, each day's change, and the period's usage."""
 
     def __init__(self, days: int):
         self.opening: dict[str, float] = defaultdict(float)
         self.change: dict[str, list[float]] = defaultdict(lambda: [0.0] * days)
-        self.usage: dict[str, list[float]] = defaultdict(lambda: [0.0] * days)
         self.sold: dict[str, float] = defaultdict(float)
         self.consumed: dict[str, float] = defaultdict(float)
 
@@ -290,14 +301,11 @@ def _stock_days(db: Database, start: date, days: int) -> _StockDays:
         stock.opening[code] += q
     for r in db.query("SELECT sku, effective_at, quantity, kind FROM stock_move WHERE effective_at > ? "
                       "AND effective_at <= ?", (bounds[0], bounds[-1])):
-        day = bisect_left(bounds, r["effective_at"]) - 1
-        stock.change[r["sku"]][day] += r["quantity"]
+        stock.change[r["sku"]][bisect_left(bounds, r["effective_at"]) - 1] += r["quantity"]
         if r["kind"] == "sale":
             stock.sold[r["sku"]] -= r["quantity"]
-            stock.usage[r["sku"]][day] -= r["quantity"]
         elif r["kind"] == "consume":
             stock.consumed[r["sku"]] -= r["quantity"]
-            stock.usage[r["sku"]][day] -= r["quantity"]
     return stock
 
 
