@@ -85,6 +85,20 @@ def test_the_imported_delivery_date_is_stored(shop):
     assert shop.scalar("SELECT fulfilment FROM sales_order WHERE external_id = 'A4'") == "delivered"
 
 
+def test_a_later_export_with_the_delivery_date_updates_the_order(db, user_profiles, tmp_path):
+    _master(db)
+    original = (FIX / "orders.csv").read_text(encoding="utf-8").splitlines()
+    earlier = [original[0]] + [line.replace(",2026-11-05 15:00:00,delivered,", ",,shipped,") for line in original[1:3]]
+    (tmp_path / "earlier.csv").write_text("\n".join(earlier) + "\n", encoding="utf-8")
+    import_files(db, [tmp_path / "earlier.csv"], channel="shop")
+    assert figure(kpi_report(db, NOV1, NOV24), "on_time_to_customer").status == "n/a"
+    import_files(db, [FIX / "orders.csv"], channel="shop")
+    events = db.query("SELECT e.field, e.old, e.new FROM order_event e JOIN sales_order o ON o.id = e.order_id "
+                      "WHERE o.external_id = 'A1' AND e.field = 'delivered_at'")
+    assert [tuple(e) for e in events] == [("delivered_at", None, "2026-11-05T15:00:00Z")]
+    assert figure(kpi_report(db, NOV1, NOV24), "on_time_to_customer").numerator == 2
+
+
 def test_shipped_days_are_taken_in_company_time(db, user_profiles):
     """10:00 UTC on 11-03 is 11-03 in Shanghai, but 23:30 UTC on 11-03 is already 11-04 there."""
     _master(db)

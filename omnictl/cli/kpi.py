@@ -62,7 +62,7 @@ def _show_report(report) -> None:
         R.show(R.table("OEE per work center",
                        ["work center", "days", "planned min", "run min", "downtime min", "good", "scrap",
                         "availability", "performance", "quality", "OEE", "status"],
-                       [[x.work_center, x.days, f"{x.planned_min:g}", f"{x.run_min:g}", f"{x.downtime_min:g}",
+                       [[x.work_center, x.days, f"{x.planned_min:,.0f}", f"{x.run_min:,.0f}", f"{x.downtime_min:,.0f}",
                          R.quantity(x.good), R.quantity(x.scrap), _percent(x.availability_pct),
                          _percent(x.performance_pct), _percent(x.quality_pct), _percent(x.oee_pct), x.status]
                         for x in report.oee_by_work_center],
