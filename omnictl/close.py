@@ -532,9 +532,23 @@ def run_close(db: Database, day: str | date | None = None, *, actor: str = "unkn
     return report
 
 
+KPI_FIELDS = {"label", "value", "target", "unit", "status", "notes"}
+OEE_FIELDS = {"work_center", "oee_pct", "availability_pct", "performance_pct", "quality_pct", "status",
+              "downtime_min", "downtime_by_reason"}
+TREND_DAYS = 30
+
+
 def _kpis(db: Database, day: date) -> dict:
-    """The day's KPIs and their trend, once omnictl.kpi provides them."""
-    return {}
+    """The day's KPIs (each with value, target, unit, status and notes), OEE per work center,
+    and the trend of the 30 days ending D (omnictl.kpi's definitions)."""
+    from omnictl.kpi import kpi_report, kpi_trend
+
+    report = kpi_report(db, day, day)
+    kpis: dict = {f.name: f.model_dump(mode="json", include=KPI_FIELDS) for f in report.kpis}
+    kpis["oee_by_work_center"] = [line.model_dump(mode="json", include=OEE_FIELDS)
+                                  for line in report.oee_by_work_center]
+    kpis["trend"] = [d.model_dump(mode="json") for d in kpi_trend(db, day, TREND_DAYS)]
+    return kpis
 
 
 def _store(db: Database, report: CloseReport) -> bool:

@@ -25,7 +25,13 @@ LABELS = {
         "id": "#", "standard": "standard", "constraint": "constraint", "finding": "finding", "action": "action",
         "constraint_text": "by {deadline}, level {level} ({role})",
         "redated": "re-dated to {date}",
-        "kpis": "KPIs", "kpi": "KPI", "value": "value",
+        "kpis": "KPIs", "kpi": "KPI", "value": "value", "target": "target", "notes": "notes",
+        "kpi_names": {"on_time_delivery": "on-time delivery", "on_time_to_customer": "on-time to the customer",
+                      "oee": "OEE", "turnover_days": "inventory turnover days"},
+        "kpi_status": {"ok": "ok", "below target": "below target", "outside band": "outside band", "n/a": "n/a"},
+        "oee_by_center": "OEE by work center", "work_center": "work center", "availability": "availability",
+        "performance": "performance", "quality": "quality", "downtime": "downtime by reason",
+        "trend": "{days}-day trend", "day": "day",
         "status_words": {"ok": "OK", "warn": "WARN", "fail": "FAIL"},
         "check_names": {"channels": "channels", "production": "production progress", "consumption":
                         "material consumption", "stock": "stock", "t3": "T-3 warning", "escalation": "escalation"},
@@ -45,7 +51,13 @@ LABELS = {
         "id": "编号", "standard": "工作标准", "constraint": "制约机制", "finding": "发现", "action": "措施",
         "constraint_text": "{deadline} 前，第 {level} 级（{role}）",
         "redated": "改期至 {date}",
-        "kpis": "关键指标 (KPI)", "kpi": "指标", "value": "数值",
+        "kpis": "关键指标 (KPI)", "kpi": "指标", "value": "数值", "target": "目标", "notes": "说明",
+        "kpi_names": {"on_time_delivery": "准时交付率", "on_time_to_customer": "客户准时交付率",
+                      "oee": "设备综合效率 (OEE)", "turnover_days": "库存周转天数"},
+        "kpi_status": {"ok": "达标", "below target": "未达标", "outside band": "超出范围", "n/a": "无数据"},
+        "oee_by_center": "各工作中心设备综合效率", "work_center": "工作中心", "availability": "时间开动率",
+        "performance": "性能开动率", "quality": "合格品率", "downtime": "停机原因",
+        "trend": "近 {days} 天趋势", "day": "日期", "units": {"days": "天"},
         "status_words": {"ok": "正常", "warn": "警告", "fail": "失败"},
         "check_names": {"channels": "渠道数据", "production": "生产进度", "consumption": "物料消耗", "stock": "库存",
                         "t3": "T-3 预警", "escalation": "升级"},
@@ -66,24 +78,41 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return lines
 
 
+KPI_ORDER = ("on_time_delivery", "on_time_to_customer", "oee", "turnover_days")
+
+
+def _number(value, unit: str = "", units: dict | None = None) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.1f}" if isinstance(value, float) else str(value)
+    unit = (units or {}).get(unit, unit)
+    return text + (unit if unit in ("%", "天") else f" {unit}" if unit else "")
+
+
 def _kpi_lines(kpis: dict, t: dict) -> list[str]:
-    """KPIs as a flat table of name and value (nested values by dotted name, lists by count)."""
-    rows = []
-
-    def walk(prefix: str, value) -> None:
-        if isinstance(value, dict):
-            for key in value:
-                walk(f"{prefix}.{key}" if prefix else str(key), value[key])
-        elif isinstance(value, list):
-            rows.append([prefix, ", ".join(_cell(v) for v in value) if all(not isinstance(v, (dict, list))
-                                                                           for v in value) else f"{len(value)} rows"])
-        elif isinstance(value, float):
-            rows.append([prefix, f"{value:.4g}"])
-        else:
-            rows.append([prefix, "" if value is None else value])
-
-    walk("", kpis)
-    return _table([t["kpi"], t["value"]], rows)
+    """The day's KPIs against their targets, OEE per work center, and the 30-day trend."""
+    words = t["kpi_names"]
+    units = t.get("units")
+    rows = [[words.get(name, name), _number(f.get("value"), f.get("unit", ""), units),
+             _number(f.get("target"), f.get("unit", ""), units),
+             t["kpi_status"].get(f.get("status"), f.get("status")), "; ".join(f.get("notes") or [])]
+            for name in KPI_ORDER if isinstance(f := kpis.get(name), dict)]
+    lines = _table([t["kpi"], t["value"], t["target"], t["status"], t["notes"]], rows)
+    centers = kpis.get("oee_by_work_center") or []
+    if centers:
+        lines += ["", f"### {t['oee_by_center']}", ""]
+        lines += _table([t["work_center"], "OEE", t["availability"], t["performance"], t["quality"], t["downtime"]],
+                        [[c["work_center"], _number(c.get("oee_pct"), "%"), _number(c.get("availability_pct"), "%"),
+                          _number(c.get("performance_pct"), "%"), _number(c.get("quality_pct"), "%"),
+                          "; ".join(f"{reason} {_number(minutes)} min" for reason, minutes in
+                                    (c.get("downtime_by_reason") or {}).items())] for c in centers])
+    trend = kpis.get("trend") or []
+    if trend:
+        lines += ["", f"### {t['trend'].format(days=len(trend))}", ""]
+        lines += _table([t["day"], words["on_time_delivery"], words["oee"], words["turnover_days"]],
+                        [[d["day"], _number(d.get("on_time_delivery_pct"), "%"), _number(d.get("oee_pct"), "%"),
+                          _number(d.get("turnover_days"))] for d in trend])
+    return lines
 
 
 def close_markdown(report: CloseReport, lang: str = "en") -> str:

@@ -86,7 +86,11 @@ def test_a_clean_day_is_ok_everywhere(company):
     assert report.date == D and report.status == "ok"
     assert statuses(report) == dict.fromkeys(("channels", "production", "consumption", "stock", "t3", "escalation"),
                                              "ok")
-    assert report.exceptions == [] and report.kpis == {}
+    assert report.exceptions == []
+    assert list(report.kpis) == ["on_time_delivery", "on_time_to_customer", "oee", "turnover_days",
+                                 "oee_by_work_center", "trend"]
+    assert report.kpis["oee"]["target"] == 80 and report.kpis["on_time_delivery"]["unit"] == "%"
+    assert len(report.kpis["trend"]) == 30 and report.kpis["trend"][-1]["day"] == D
     assert {c.owner for c in report.checks} == {"planner"}
 
 

@@ -21,7 +21,8 @@ def test_clean_close_exits_0_and_json_has_the_documented_shape(cli, db_path):
     assert result.code == 0, result
     data = result.json()
     assert {"date", "status", "checks", "exceptions", "kpis"} <= data.keys()
-    assert (data["date"], data["status"], data["exceptions"], data["kpis"]) == (D, "ok", [], {})
+    assert (data["date"], data["status"], data["exceptions"]) == (D, "ok", [])
+    assert {"on_time_delivery", "oee", "turnover_days", "trend"} <= data["kpis"].keys()
     assert [c["name"] for c in data["checks"]] == ["channels", "production", "consumption", "stock", "t3",
                                                    "escalation"]
     assert all({"name", "status", "owner", "details"} <= c.keys() for c in data["checks"])
@@ -116,8 +117,10 @@ def test_the_report_is_the_same_bytes_for_the_same_data_and_clock(tmp_path):
     assert "| production progress | FAIL | planner | 1 |" in en
     assert ("| 2 | production progress | open | MO-000001 operation 10 (CNC, 10 × LAMP) done by 2026-11-24 10:00: "
             "10 good | by 2026-11-25, level 0 (planner) | planner |") in en
-    assert "T-3, forced closed loop" in en
+    assert "T-3, forced closed loop" in en and "\n## KPIs\n" in en and "\n### 30-day trend\n" in en
+    assert "| on-time delivery | – | 95.0% | n/a |" in en
     zh = texts["a"]["zh"].decode()
+    assert "| 库存周转天数 |" in zh and "### 近 30 天趋势" in zh
     assert "2026-11-25 前，第 0 级（planner）" in zh and "T-3，强制闭环" in zh and "| 渠道数据 | 警告 |" in zh
 
 
@@ -166,7 +169,8 @@ def test_notify_posts_the_summary_and_a_failed_delivery_keeps_the_exit_code(cli,
     assert (posted["date"], posted["status"]) == (D, "fail")
     assert [c["name"] for c in posted["checks"]] == ["channels", "production", "consumption", "stock", "t3",
                                                      "escalation"]
-    assert [e["subject"] for e in posted["exceptions"]] == ["t3:MO-000001"] and posted["kpis"] == {}
+    assert [e["subject"] for e in posted["exceptions"]] == ["t3:MO-000001"]
+    assert posted["kpis"]["oee"]["target"] == 80 and len(posted["kpis"]["trend"]) == 30
     assert "posted the close to" in result.stderr and "s3cret" not in result.stderr
     assert "answered HTTP 404" in result.stderr and "the close itself is stored" in result.stderr
 
