@@ -1,9 +1,11 @@
 """The daily close at scale: a day with 10,000 sales orders and 1,000 operations.
 
 Builds a company with 10,000 open sales orders (about 15,000 lines over 500 SKUs and 8
-channels, ship-by dates from five days ago to a month ahead), 250 production orders with
+channels, ship-by dates from five days ago to a month ahead), 10,000 orders shipped over the
+last 30 days (for on-time delivery, stock value and usage), 250 production orders with
 1,000 operations (planned ends around the closed day, some behind plan), that day's
-production reports and material issues, a stock ledger and an unapplied count. Then times,
+production reports and material issues with 29 days of reports before it (for the OEE
+trend), a stock ledger at cost and an unapplied count. Then times,
 in the same process and on the same file:
 
   - `close.run_close` (every check, the exceptions, the stored result; one transaction),
@@ -11,7 +13,8 @@ in the same process and on the same file:
   - the baseline: the same reads as plain `sqlite3` queries with their rows fetched (channel
     freshness, rejects, unmapped lines, operations behind plan, consumption per order and
     component, negative stock, reservations against on hand, open lines with their pegs,
-    T-3 orders), without the checks' logic or any writing.
+    T-3 orders, shipped lines, reports and stock value by day for the KPIs), without the
+    checks' logic, the KPI arithmetic or any writing.
 
     python benchmarks/close_bench.py                   # 10,000 orders, 1,000 operations
     python benchmarks/close_bench.py --orders 50000 --operations 4000
@@ -39,7 +42,7 @@ SKUS = 500
 OPS_PER_ORDER = 4
 
 
-def build(path: Path, orders: int, operations: int, seed: int) -> None:
+def build(path: Path, orders: int, operations: int, shipped: int, seed: int) -> None:
     rng = random.Random(seed)
     db = open_db(path)
     c = db.conn
@@ -76,15 +79,35 @@ def build(path: Path, orders: int, operations: int, seed: int) -> None:
                 line_rows.append((line_id, n, str(k + 1), None if unmapped else rng.choice(finished),
                                   "unmapped" if unmapped else "sku", f"X{line_id}" if unmapped else None,
                                   rng.randint(1, 5), batches[ch], batches[ch]))
+        history = []                                   # shipped orders of the last 30 days, for the KPIs
+        for n in range(orders + 1, orders + 1 + shipped):
+            ch = n % CHANNELS
+            promised = DAY - timedelta(days=rng.randint(0, 29))
+            sent = promised + timedelta(days=rng.choice((-1, 0, 0, 0, 1, 2)))
+            order_rows.append((n, f"ch{ch}", f"#{n}", promised.isoformat(), batches[ch], batches[ch]))
+            for k in range(rng.choice((1, 1, 2))):
+                line_id += 1
+                history.append((line_id, n, str(k + 1), rng.choice(finished), rng.randint(1, 5),
+                                f"{min(sent, DAY)}T{rng.randint(1, 12):02d}:00:00Z", batches[ch], batches[ch]))
         c.executemany("INSERT INTO sales_order (id, channel, external_id, payment, fulfilment, status, "
                       "promised_ship_by, first_batch_id, last_batch_id) VALUES (?, ?, ?, 'paid', 'open', 'paid', ?, "
                       "?, ?)", order_rows)
         c.executemany("INSERT INTO order_line (id, order_id, line_key, sku, mapping, external_sku, quantity, payment, "
                       "fulfilment, status, first_batch_id, last_batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'paid', "
                       "'open', 'paid', ?, ?)", line_rows)
+        c.executemany("UPDATE sales_order SET fulfilment = 'shipped', status = 'shipped' WHERE id = ?",
+                      [(n,) for n in range(orders + 1, orders + 1 + shipped)])
+        c.executemany("INSERT INTO order_line (id, order_id, line_key, sku, mapping, quantity, payment, fulfilment, "
+                      "status, shipped_at, first_batch_id, last_batch_id) VALUES (?, ?, ?, ?, 'sku', ?, 'paid', "
+                      "'shipped', 'shipped', ?, ?, ?)", history)
+        c.executemany("INSERT INTO stock_move (effective_at, recorded_at, sku, location, quantity, kind, actor, "
+                      "order_line_id) VALUES (?, ?, ?, 'WH', ?, 'sale', 'bench', ?)",
+                      [(at, at, sku, -qty, lid) for lid, _, _, sku, qty, at, _, _ in history])
         c.executemany("INSERT INTO stock_move (effective_at, recorded_at, sku, location, quantity, kind, actor) "
                       "VALUES ('2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z', ?, 'WH', ?, 'opening', 'bench')",
-                      [(s, rng.randint(1, 40)) for s in finished + parts])
+                      [(s, rng.randint(150, 300)) for s in finished + parts])
+        c.executemany("UPDATE sku SET cost_minor = ? WHERE code = ?", [(rng.randint(500, 5000), s)
+                                                                         for s in finished + parts])
         production = operations // OPS_PER_ORDER
         report_batch = c.execute("INSERT INTO import_batch (kind, file_name, sha256, actor, started_at) VALUES "
                                  "('shopfloor', 'r.csv', 'r', 'bench', ?)", (f"{DAY + timedelta(days=1)}T06:00:00Z",)
@@ -117,6 +140,15 @@ def build(path: Path, orders: int, operations: int, seed: int) -> None:
                           "quantity, location) VALUES (?, ?, ?, ?, ?, ?, 'WH')",
                           (report_batch, row_no, DAY.isoformat(), p, part[0], part[1] * qty * rng.uniform(0.5, 1.3)))
                 row_no += 1
+        ops = [r for r in c.execute("SELECT id, production_id, work_center FROM operation").fetchall()]
+        for back in range(1, 30):
+            day = (DAY - timedelta(days=back)).isoformat()
+            for op_id, p, center in rng.sample(ops, min(len(ops), operations // 10)):
+                c.execute("INSERT INTO shopfloor_report (batch_id, row_no, report_date, production_id, operation_id, "
+                          "work_center, good_qty, scrap_qty, run_min, downtime_min) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                          "?, ?)", (report_batch, row_no, day, p, op_id, center, rng.randint(1, 20),
+                                    rng.choice((0, 0, 1)), rng.randint(30, 400), rng.choice((0, 0, 15))))
+                row_no += 1
         count = c.execute("INSERT INTO stock_count (kind, location, counted_at, file_name, sha256, actor, recorded_at) "
                           "VALUES ('count', 'WH', ?, 'count.csv', 'c', 'bench', ?)",
                           (f"{DAY}T18:00:00Z", f"{DAY}T18:00:00Z")).lastrowid
@@ -148,6 +180,13 @@ BASELINE = [
     (_OPEN_DEMAND_SQL, ()),
     ("SELECT g.order_line_id, sum(g.quantity) FROM production_peg g JOIN production_order p ON p.id = "
      "g.production_id WHERE p.status IN ('planned', 'released', 'started') GROUP BY 1", ()),
+    ("SELECT substr(l.shipped_at, 1, 10), count(*), sum(o.promised_ship_by >= substr(l.shipped_at, 1, 10)) FROM "
+     "order_line l JOIN sales_order o ON o.id = l.order_id WHERE l.shipped_at >= ? GROUP BY 1",
+     ((DAY - timedelta(days=29)).isoformat(),)),
+    ("SELECT work_center, report_date, sum(run_min), sum(downtime_min), sum(good_qty), sum(scrap_qty) FROM "
+     "shopfloor_report WHERE report_date >= ? GROUP BY 1, 2", ((DAY - timedelta(days=29)).isoformat(),)),
+    ("SELECT m.sku, substr(m.effective_at, 1, 10), sum(m.quantity * s.cost_minor) FROM stock_move m JOIN sku s "
+     "ON s.code = m.sku GROUP BY 1, 2", ()),
     ("SELECT p.id, min(s.promised_ship_by) FROM production_order p JOIN production_peg g ON g.production_id = p.id "
      "JOIN order_line l ON l.id = g.order_line_id JOIN sales_order s ON s.id = l.order_id WHERE p.status IN "
      "('planned', 'released', 'started') AND l.fulfilment = 'open' AND s.promised_ship_by <= ? GROUP BY p.id",
@@ -169,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--operations", type=int, default=1_000)
+    parser.add_argument("--shipped", type=int, default=10_000, help="shipped orders over the last 30 days")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
@@ -179,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     if path.exists():
         path.unlink()
     started = time.perf_counter()
-    build(path, args.orders, args.operations, args.seed)
-    print(f"built {args.orders:,} orders, {args.operations:,} operations in {time.perf_counter() - started:.1f} s "
+    build(path, args.orders, args.operations, args.shipped, args.seed)
+    print(f"built {args.orders:,} open and {args.shipped:,} shipped orders, {args.operations:,} operations in "
+          f"{time.perf_counter() - started:.1f} s "
           f"({path})")
     base = min(baseline(path) for _ in range(3))
     db = open_db(path)
