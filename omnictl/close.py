@@ -337,8 +337,8 @@ ORDER BY ship_by, p.number
 def _t3_findings(cx: _Context) -> list[Finding]:
     db = cx.db
     window = (cx.day + timedelta(days=cx.t_minus)).isoformat()
-    standard = (f"T-{cx.t_minus}: work for sales lines that ship by {window} ({cx.d} + {cx.t_minus} days) is "
-                "finished, or stock is behind them")
+    standard = (f"T-{cx.t_minus}: the work for a sales line is finished {cx.t_minus} days before its ship-by date, "
+                "or stock is behind it")
     found = []
     orders = db.query(_T3_ORDERS_SQL, (window,))
     unfinished = defaultdict(list)
@@ -434,12 +434,13 @@ class _Register:
                          f"close of {cx.d}")
             self.opened += 1
             return new_id
-        fields = {"standard": finding.standard, "finding": finding.finding}
         if row["last_seen_on"] < cx.d:
-            fields["last_seen_on"] = cx.d
-        if any(row[k] != v for k, v in fields.items()):
-            db.execute(f"UPDATE exception SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?",
-                       (*fields.values(), row["id"]))
+            db.execute("UPDATE exception SET last_seen_on = ? WHERE id = ?", (cx.d, row["id"]))
+        texts = {"standard": finding.standard, "finding": finding.finding}
+        if any(row[k] != v for k, v in texts.items()):
+            change(db, row, "updated", cx.actor, {k: v for k, v in texts.items() if row[k] != v},
+                   f"close of {cx.d}")
+            row = db.one("SELECT * FROM exception WHERE id = ?", (row["id"],))
         if row["status"] == "cleared" or (row["status"] == "redated" and self._window_reached(row)):
             change(db, row, "reopened", cx.actor, {"status": "open", "deadline": cx.deadline},
                    f"found again by the close of {cx.d}")

@@ -151,6 +151,12 @@ def test_material_issued_beyond_bom_and_scrap_fails(company):
     assert run_close(company, D, actor="cron").check("consumption").status == "ok"
     _issue(company, D, "SHADE", 2)
     report = run_close(company, D, actor="cron")
+    _issue(company, D, "SHADE", 1)
+    again = run_close(company, D, actor="cron")
+    [changed] = [e for e in again.exceptions if e.check == "consumption"]
+    events = X.get_exception(company, changed.id).events
+    assert [e.kind for e in events] == ["opened", "updated"]
+    assert events[1].after == {"finding": "MO-000001 SHADE: issued 14.5 against a standard of 11: 3.5 over (+32%)"}
     consumption = report.check("consumption")
     assert consumption.status == "fail"
     assert consumption.details == ["MO-000001 SHADE: issued 13.5 against a standard of 11: 2.5 over (+23%)"]
@@ -203,7 +209,8 @@ def test_t3_fails_until_an_owner_acts_and_resolves(db):
     assert exception.forced and exception.subject == "t3:MO-000001" and exception.status == "open"
     assert exception.finding == ("MO-000001 (10 × LAMP) has 2 unfinished operation(s), next 10 on CNC (0 of 10 "
                                  "done); it serves shop #1001, ship by 2026-11-26")
-    assert exception.standard.startswith("T-3: work for sales lines that ship by 2026-11-27 (2026-11-24 + 3 days)")
+    assert exception.standard == ("T-3: the work for a sales line is finished 3 days before its ship-by date, or "
+                                  "stock is behind it")
     with pytest.raises(UsageError, match="record an action first"):
         X.resolve(db, exception.id, note="done", actor="li")
     X.assign(db, exception.id, "Li Wei", actor="lead")

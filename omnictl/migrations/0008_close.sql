@@ -55,7 +55,7 @@ CREATE TABLE exception_event (
     exception_id INTEGER NOT NULL REFERENCES exception(id),
     at           TEXT NOT NULL,
     actor        TEXT NOT NULL,
-    kind         TEXT NOT NULL,                     -- opened, assigned, acted, resolved, escalated, reopened, cleared
+    kind         TEXT NOT NULL,                     -- opened, updated, assigned, acted, resolved, escalated, reopened, cleared
     before       TEXT,                              -- JSON of the changed fields before
     after        TEXT,                              -- JSON after
     note         TEXT
