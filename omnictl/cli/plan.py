@@ -151,6 +151,12 @@ def plan_explain(order: str = typer.Argument(..., metavar="ORDER", help="MO numb
     parent = f", feeds {o.parent}" if o.parent else ""
     _say(f"{o.number}  {o.sku} × {R.quantity(o.quantity)} at {o.location or '-'}, due {o.due_on}, {o.status} "
          f"({o.reason}{parent})")
+    if o.forecast_quantity > 0:
+        served = sum(line.quantity for line in o.served)
+        rest = o.quantity - o.forecast_quantity - served
+        _say(f"{R.quantity(o.forecast_quantity)} of {R.quantity(o.quantity)} from the forecast (make-to-stock demand "
+             f"open orders have not consumed), {R.quantity(served)} for served lines"
+             + (f", {R.quantity(rest)} rounding up (whole units, minimum order)" if rest > 1e-6 else ""))
     if o.planned_start:
         _say(f"planned {_when(o.planned_start)} → {_when(o.planned_end)} (company time)")
     if o.priority_parts is not None:
