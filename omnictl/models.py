@@ -866,7 +866,8 @@ class ForecastPoint(BaseModel):
     period_start: str
     quantity: float                             # actual (history) or statistical forecast
     sales: float | None = None                  # sales' forecast, when imported
-    consensus: float | None = None              # weight × sales + (1 - weight) × statistical
+    override: bool = False                      # sales' figure replaces the statistical one
+    consensus: float | None = None              # weight × sales + (1 - weight) × statistical, or sales
 
 
 class ForecastView(BaseModel):
@@ -899,6 +900,7 @@ class SalesForecastImport(BaseModel):
     batch_id: int | None = None
     rows: int = 0
     imported: int = 0
+    overrides: int = 0                          # rows whose figure overrides the statistical one
     rejected: int = 0
     rejects: list[dict] = []                    # row, reason
 

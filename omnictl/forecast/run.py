@@ -30,6 +30,7 @@ from omnictl import clock, settings
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
 from omnictl.forecast import methods as M
+from omnictl.forecast.demand import consensus
 from omnictl.inventory import demand_history
 from omnictl.models import (ForecastAccuracy, ForecastPoint, ForecastRow, ForecastRunInfo, ForecastSkuInfo,
                             ForecastView, SalesForecastImport)
@@ -207,8 +208,8 @@ def show_forecast(db: Database, sku: str, bucket: str = "month", periods: int = 
     if hist.skus:
         view.history = [ForecastPoint(period_start=s.isoformat(), quantity=round(float(q), DIGITS))
                         for s, q in list(zip(hist.starts, hist.values[0]))[-periods:]]
-    sales = {r["period_start"]: r["quantity"] for r in db.query(
-        "SELECT period_start, quantity FROM sales_forecast WHERE sku = ? AND bucket = ?", (sku, bucket))}
+    sales = {r["period_start"]: (r["quantity"], bool(r["override"])) for r in db.query(
+        "SELECT period_start, quantity, override FROM sales_forecast WHERE sku = ? AND bucket = ?", (sku, bucket))}
     if run:
         rows = db.query("SELECT period_start, quantity, method, mase, wape FROM forecast WHERE run_id = ? AND sku = ? "
                         "AND location IS NULL ORDER BY period_start", (run["id"], sku))
@@ -216,10 +217,10 @@ def show_forecast(db: Database, sku: str, bucket: str = "month", periods: int = 
         if rows:
             view.method, view.mase, view.wape = rows[0]["method"], rows[0]["mase"], rows[0]["wape"]
         for r in rows:
-            s = sales.get(r["period_start"])
-            consensus = r["quantity"] if s is None else weight * s + (1 - weight) * r["quantity"]
+            s, override = sales.get(r["period_start"], (None, False))
+            blended = consensus(r["quantity"], s, weight, override)
             view.forecast.append(ForecastPoint(period_start=r["period_start"], quantity=r["quantity"], sales=s,
-                                               consensus=round(consensus, DIGITS)))
+                                               override=override, consensus=round(blended, DIGITS)))
     return view
 
 
@@ -280,10 +281,16 @@ def parse_period(text: str) -> tuple[str, date]:
     return "day", date.fromisoformat(text)
 
 
+OVERRIDE_COLUMNS = ("override", "覆盖")
+
+
 def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> SalesForecastImport:
-    """Read sales' forecast (columns sku, period, quantity, by name; any order) and keep it beside
-    the statistical one; a later import of the same SKU and period replaces the earlier. Bad rows
-    are rejected one by one with the reason; the good ones land in one transaction."""
+    """Read sales' forecast (columns sku, period, quantity, by name; any order; optional
+    `override` yes/no) and keep it beside the statistical one; a later import of the same SKU
+    and period replaces the earlier. A row marked override makes sales' figure the consensus
+    for that SKU and period; others are blended by `forecast.sales_weight`. Bad rows are
+    rejected one by one with the reason; the good ones land in one transaction."""
+    from omnictl.master import FALSE, TRUE
     from omnictl.tabular import open_table
 
     table = open_table(path)
@@ -292,9 +299,12 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
     if missing:
         raise UsageError(f"{Path(path).name}: missing column(s) {', '.join(missing)} (need sku, period, quantity)")
     pos = {c: table.header.index(c) for c in need}
+    override_at = next((table.header.index(c) for c in OVERRIDE_COLUMNS if c in table.header), None)
+    if override_at is not None:
+        pos["override"] = override_at
     known = {r["code"] for r in db.query("SELECT code FROM sku")}
     result = SalesForecastImport(file=str(path))
-    good: dict[tuple[str, str, str], float] = {}
+    good: dict[tuple[str, str, str], tuple[float, int]] = {}
     for row_no, values in table.data_rows():
         result.rows += 1
         cell = {c: (values[i].strip() if i < len(values) else "") for c, i in pos.items()}
@@ -312,12 +322,16 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
                 reason = f"quantity '{cell['quantity']}' is not a number of at least 0"
         if reason is None and cell["sku"] not in known:
             reason = f"unknown SKU '{cell['sku']}'"
+        flag = cell.get("override", "").lower()
+        if reason is None and flag not in TRUE | FALSE:
+            reason = f"override '{cell['override']}' is not yes or no (yes/no, 1/0, 是/否)"
         if reason:
             result.rejects.append({"row": row_no, "reason": reason})
             continue
-        good[(cell["sku"], bucket, start.isoformat())] = qty
+        good[(cell["sku"], bucket, start.isoformat())] = (qty, int(flag in TRUE))
     result.rejected = len(result.rejects)
     result.imported = len(good)
+    result.overrides = sum(flag for _, flag in good.values())
     if good:
         sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         with db.write():
@@ -325,7 +339,7 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
                 "INSERT INTO sales_forecast_batch (file, sha256, created_at, created_by, rows, rejected) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (Path(path).name, sha, clock.utc_now_iso(), actor, result.rows, result.rejected)).lastrowid
-            db.conn.executemany("INSERT OR REPLACE INTO sales_forecast (sku, bucket, period_start, quantity, batch_id) "
-                                "VALUES (?, ?, ?, ?, ?)",
-                                [(s, b, p, q, result.batch_id) for (s, b, p), q in good.items()])
+            db.conn.executemany("INSERT OR REPLACE INTO sales_forecast (sku, bucket, period_start, quantity, override, "
+                                "batch_id) VALUES (?, ?, ?, ?, ?, ?)",
+                                [(s, b, p, q, flag, result.batch_id) for (s, b, p), (q, flag) in good.items()])
     return result
