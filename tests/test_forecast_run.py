@@ -183,3 +183,13 @@ def test_sales_override_replaces_the_statistical_figure_for_chosen_rows(shop, cl
     bad.write_text("sku,period,quantity,override\nLAMP,2026-12,40,perhaps\n", encoding="utf-8")
     rejected = cli("forecast", "import-sales", str(bad))
     assert rejected.code == 1 and "row 2: override 'perhaps'" in rejected.stderr
+
+
+def test_a_run_reports_its_progress_through_the_callback(shop):
+    seen = []
+    run_forecast(shop, "week", as_of="2026-11-20", progress=lambda done, stage: seen.append((done, stage)))
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == 100
+    stages = [stage for _, stage in seen]
+    assert stages[0] == "reading order history" and stages[-1] == "done"
+    assert any(stage.startswith("choosing methods for") for stage in stages) and "storing" in stages

@@ -39,11 +39,12 @@ def forecast_run(bucket: str = BUCKET,
                                                        help="Replace one-off spikes (bulk orders) before fitting."),
                  actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """Forecast every SKU from order history (method chosen per SKU by backtest MASE) and store the version."""
-    from omnictl.forecast.run import run_forecast
+    from omnictl.forecast.run import PROGRESS_TOTAL, run_forecast
     from omnictl.importer import actor_name
 
-    info = run_forecast(db(), bucket=bucket, horizon=horizon, as_of=as_of, sku=sku, channel=channel,
-                        exclude_outliers=exclude_outliers, actor=actor_name(actor))
+    with R.progress_bar("Forecast", total=PROGRESS_TOTAL) as progress:
+        info = run_forecast(db(), bucket=bucket, horizon=horizon, as_of=as_of, sku=sku, channel=channel,
+                            exclude_outliers=exclude_outliers, actor=actor_name(actor), progress=progress)
     if as_json:
         R.dump_json([row.model_dump(mode="json") for row in info.rows])
     else:

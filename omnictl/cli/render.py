@@ -80,23 +80,33 @@ def show(renderable) -> None:
 
 
 class progress_bar:
-    """A rich progress line on a terminal (stderr), silent otherwise. Yields a callback."""
+    """A rich progress line on a terminal (stderr), silent otherwise. Yields a callback:
+    `callback(rows)` counting rows, or with `total`, `callback(done, stage)` filling a bar."""
 
-    def __init__(self, label: str):
+    def __init__(self, label: str, total: float | None = None):
         self.label = label
+        self.total = total
         self._progress = None
 
     def __enter__(self):
         if not err.is_terminal:
             return None
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn,
+                                   TimeElapsedColumn)
 
-        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                  TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
-                                  console=err, transient=True)
+        if self.total is None:
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                      TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+                                      console=err, transient=True)
+        else:
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                      TaskProgressColumn(), TimeElapsedColumn(), console=err, transient=True)
         self._progress.start()
-        task = self._progress.add_task(self.label, total=None)
-        return lambda rows: self._progress.update(task, completed=rows)
+        task = self._progress.add_task(self.label, total=self.total)
+        if self.total is None:
+            return lambda rows: self._progress.update(task, completed=rows)
+        return lambda done, stage=None: self._progress.update(
+            task, completed=done, description=f"{self.label}: {stage}" if stage else self.label)
 
     def __exit__(self, *exc):
         if self._progress is not None:

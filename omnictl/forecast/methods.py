@@ -79,7 +79,7 @@ model, the totals from the coarse one, and the sums stay exact.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -787,12 +787,14 @@ def season_for(bucket: str, periods: int) -> int | None:
 def forecast(values, h: int, *, m: int | None = None, methods: Sequence[str] | None = None,
              n_origins: int = 6, step: int | None = None, min_history: int | None = None,
              exclude_outliers: bool = False, outlier_k: float = 5.0, restrict: bool = True,
-             margin: float | None = None, min_evidence: int | None = None) -> ForecastResult:
+             margin: float | None = None, min_evidence: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> ForecastResult:
     """Choose a method per series by rolling-origin backtest MASE and forecast h periods.
 
     `m` is the season length (7 for days; see `season_for`); `methods` limits the candidates;
     `restrict=False` lets every series try every method regardless of its class. The answer
-    is per series even for a 1-D input (a panel of one).
+    is per series even for a 1-D input (a panel of one). `progress(done, total)` is called
+    after each family of methods is fitted (the bulk of the work).
     """
     Y_raw, _ = _prepare(values)
     _check(Y_raw, h)
@@ -851,13 +853,15 @@ def forecast(values, h: int, *, m: int | None = None, methods: Sequence[str] | N
     families: dict[str, set[str]] = {}
     for name in cand:
         families.setdefault(_FAMILY[name], set()).add(name)
-    for family, names in families.items():
+    for done, (family, names) in enumerate(families.items(), start=1):
         rows = np.nonzero(np.logical_or.reduce([cand[nm] for nm in names]))[0]
         out = _run_family(family, Y[rows], start[rows], cps, h, m)
         for nm in names:
             F, P = out[nm]
             forecasts[nm][:, rows] = np.maximum(F, 0.0)
             pindex[nm][:, rows] = P
+        if progress is not None:
+            progress(done, len(families))
 
     # backtest scores
     scores: dict[str, np.ndarray] = {}

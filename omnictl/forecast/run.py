@@ -12,7 +12,8 @@ agree: weeks and months are sums of the same days (`methods.aggregate`). The per
 run are the `horizon` whole buckets starting with the first one that begins after `as_of`
 (the last day of actuals; default yesterday, the last complete day). Each SKU's forecast is
 also split to locations by their share of its demand over the last 90 days. A run is stored
-in one transaction (`forecast_run`, `forecast`).
+in one transaction (`forecast_run`, `forecast`). Progress goes to an optional callback
+`progress(done, stage)`, done out of `PROGRESS_TOTAL`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ DEFAULT_HORIZON = {"month": 3, "week": 8, "day": 14}
 SELECTION_DAYS = 28            # backtest horizon (days) used to choose the method, for every bucket
 SHARE_DAYS = 90                # location split: share of the last 90 days' demand
 DIGITS = 3
+PROGRESS_TOTAL = 100
+_STAGES = {"history": 10, "choose": 60, "forecast": 20, "store": 10}      # shares of the bar
 
 
 @dataclass
@@ -123,10 +126,33 @@ def _shares(hist: History, sku: str) -> dict[str, float]:
     return {loc: round(q / total, 4) for loc, q in sorted(recent.items())} if total > 0 else {}
 
 
+class _Progress:
+    """Stages of a run mapped onto one 0..PROGRESS_TOTAL scale for the face's callback."""
+
+    def __init__(self, callback):
+        self.callback = callback
+        self.base = 0.0
+
+    def stage(self, name: str, label: str):
+        """A callback(done, total) for a stage's own steps; the stage starts now."""
+        begin, share = self.base, _STAGES[name]
+        self.base += share
+        self.report(begin, label)
+
+        def step(done: int, total: int) -> None:
+            self.report(begin + share * done / max(total, 1), label)
+        return step
+
+    def report(self, done: float, label: str) -> None:
+        if self.callback is not None:
+            self.callback(round(done, 1), label)
+
+
 def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None, as_of: str | date | None = None,
                  sku: str | None = None, channel: str | None = None, exclude_outliers: bool = False,
-                 actor: str = "omnictl") -> ForecastRunInfo:
+                 actor: str = "omnictl", progress=None) -> ForecastRunInfo:
     """Forecast every SKU with demand (or one), store the version, return it."""
+    bar = _Progress(progress)
     _check_bucket(bucket)
     if horizon is None:
         horizon = DEFAULT_HORIZON[bucket]
@@ -135,6 +161,7 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
     end = _as_of(as_of)
     if channel and db.scalar("SELECT 1 FROM channel WHERE code = ?", (channel,)) is None:
         raise NotFound(f"no channel '{channel}'")
+    bar.stage("history", "reading order history")
     hist = history(db, "day", end, sku=sku, channel=channel)
     if not hist.skus:
         what = f"SKU {sku}" if sku else "any SKU"
@@ -143,14 +170,16 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
     last_day = periods[-1] + timedelta(days=M.bucket_length(periods[-1], bucket) - 1)
     h_days = (last_day - end).days
     Y = hist.daily
-    chosen = M.forecast(Y, SELECTION_DAYS, m=7, exclude_outliers=exclude_outliers)
+    chosen = M.forecast(Y, SELECTION_DAYS, m=7, exclude_outliers=exclude_outliers,
+                        progress=bar.stage("choose", f"choosing methods for {len(hist.skus):,} SKUs"))
     daily_fc = np.zeros((len(hist.skus), h_days))
-    for name in sorted(set(chosen.method)):
+    names = sorted(set(chosen.method) - {"zero"})
+    step = bar.stage("forecast", "forecasting")
+    for done, name in enumerate(names, start=1):
         rows = np.array([i for i, m in enumerate(chosen.method) if m == name])
-        if name == "zero":
-            continue
         part = M.forecast(Y[rows], h_days, m=7, methods=[name], exclude_outliers=exclude_outliers)
         daily_fc[rows] = part.forecast
+        step(done, len(names))
     fc_days = [end + timedelta(days=i + 1) for i in range(h_days)]
     agg = M.aggregate(daily_fc, fc_days, bucket)
     col = {s: j for j, s in enumerate(agg.starts)}
@@ -170,6 +199,7 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
                   "selection_days": SELECTION_DAYS, "unmapped_lines": hist.unmapped_lines}
     created_at = clock.utc_now_iso()
     by_sku = {info.sku: info for info in infos}
+    bar.stage("store", "storing")
     with db.write():
         run_id = db.execute(
             "INSERT INTO forecast_run (created_at, created_by, as_of, bucket, horizon, parameters) "
@@ -185,6 +215,7 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
                                row.method, info.mase, info.wape))
         db.conn.executemany("INSERT INTO forecast (run_id, sku, location, bucket, period_start, quantity, method, "
                             "mase, wape) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
+    bar.report(PROGRESS_TOTAL, "done")
     return ForecastRunInfo(id=run_id, created_at=created_at, created_by=actor, as_of=end.isoformat(), bucket=bucket,
                            horizon=horizon, history_from=hist.days[0].isoformat(),
                            unmapped_lines=hist.unmapped_lines, parameters=parameters, skus=infos, rows=out_rows)
