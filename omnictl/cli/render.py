@@ -361,12 +361,26 @@ def show_demo_tour(tour) -> None:
             say(f"  rushing sales order {escape(plan.rush_order)} (插单) would push back {escape(pushed)}")
         for line in plan.gantt:
             out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    if tour.forecast:
+        _show_demo_forecast(tour.forecast, say, escape)
     say()
     if tour.exports_dir:
         say(f"The exports it imported are kept in {escape(tour.exports_dir)}")
     say("[bold]Try next[/bold]")
     for command in tour.try_next:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)   # never wrapped: copyable
+
+
+def _show_demo_forecast(forecast, say, escape) -> None:
+    say()
+    say(f"[bold]Forecast[/bold]: {forecast.history_orders} past orders from the order book "
+        f"({escape(forecast.history_file)}), then forecast run {forecast.run_id} for {forecast.skus} SKUs by day")
+    for line in forecast.shown:
+        say(f"  {escape(line)}")
+    if forecast.stockouts:
+        say(f"  [bold red]stock-outs ahead[/bold red] (replenish --forecast): {len(forecast.stockouts)} SKU-location(s)")
+        for line in forecast.stockouts[:4]:
+            say(f"    {escape(line)}")
 
 
 def _show_demo_stock(stock, currency: str, say, escape) -> None:
