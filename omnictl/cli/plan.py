@@ -250,13 +250,14 @@ def _replenish_forecast(horizon: int, sku: Optional[str], location: Optional[str
     if not lines:
         R.note("nothing to plan: no SKU has stock, supply, open demand or a forecast")
         return
-    R.show(R.table(None, ["sku", "location", "on hand", "ATP", "daily fc", "safety", "reorder pt", "stock-out",
-                          "suggestion", "order by"],
+    R.show(R.table(None, ["sku", "location", "on hand", "ATP", "daily fc", "consumed", "safety", "reorder pt",
+                          "stock-out", "suggestion", "order by"],
                    [[r.sku, r.location, R.quantity(r.on_hand), R.quantity(r.atp), f"{r.daily_forecast:.2f}",
-                     R.quantity(r.safety_stock), R.quantity(r.reorder_point), r.stockout_on or "",
+                     R.quantity(r.consumed), R.quantity(r.safety_stock), R.quantity(r.reorder_point), r.stockout_on or "",
                      f"{r.action} {R.quantity(r.suggested)}" if r.suggested else "",
                      (r.order_by or "") + (" LATE" if r.late else "")] for r in lines],
-                   justify_right=NUMBERS | {"ATP", "daily fc", "reorder pt"}))
+                   justify_right=NUMBERS | {"ATP", "daily fc", "consumed", "reorder pt"}))
     short = sum(1 for r in lines if r.stockout_on)
     R.note(f"{len(lines)} SKU/location(s) over {horizon} days; {short} projected to stock out; "
-           f"{sum(1 for r in lines if r.suggested)} suggestion(s)")
+           f"{sum(1 for r in lines if r.suggested)} suggestion(s); 'consumed': forecast that open orders already "
+           "account for (not counted twice)")
