@@ -127,10 +127,10 @@ def test_a_new_order_consumes_forecast_it_was_foreseen_by(db, jars):
     plan_orders(db)
     jars.order("O5", "2026-12-08", ("JAR", 2, 500))          # due 12-07: consumes week 3's forecast
     result = plan_orders(db)
-    # the forecast's stock order gives way to one pegged to the line
-    assert orders(db, "cancelled") == {"MO-000004": ("JAR", 2, "2026-12-07", "stock", {})}
-    assert orders(db)["MO-000006"] == ("JAR", 2, "2026-12-07", "order", {_line(db, "O5"): 2})
-    assert {o.number: o.forecast_quantity for o in result.orders}["MO-000006"] == 0
+    # the forecast's stock order becomes the order that serves the line, under the same number
+    assert orders(db, "cancelled") == {}
+    assert orders(db)["MO-000004"] == ("JAR", 2, "2026-12-07", "order", {_line(db, "O5"): 2})
+    assert {o.number: (o.forecast_quantity, o.change) for o in result.orders}["MO-000004"] == (0, "updated")
 
 
 def _line(db, external_id):

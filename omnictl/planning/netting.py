@@ -16,7 +16,9 @@ Per made SKU (one with a routing) and location, DESIGN.md's rule:
   is not counted twice). What the lines leave of a week's forecast is one need due on the
   week's first day (today in the current week), served after the week's lines; the part of
   an order's quantity that serves it is kept as `forecast_quantity` (`plan explain`). An
-  order serving only forecast is of reason `stock`. Make-to-order SKUs have no forecast demand.
+  order serving only forecast is of reason `stock` and is matched on re-planning like an
+  order of the same due date (so when lines consume its forecast it becomes their order,
+  same number). Make-to-order SKUs have no forecast demand.
 - Open supply is open purchase lines plus released and started production orders.
 - Safety stock counts at warehouses (as in `omnictl stock`), where the SKU has stock,
   supply or demand, else at the home warehouse (the one most channels ship from).
@@ -111,12 +113,10 @@ class Order:
         return self.parent.id if self.parent is not None else None
 
     def key(self) -> tuple:
-        if self.reason == "order":
+        if self.reason == "order" or self.forecast_quantity > EPS:     # forecast orders become line orders
             return ("order", self.due.isoformat())
         if self.reason == "component":
             return ("component", self.parent_id)
-        if self.forecast_quantity > EPS:
-            return ("forecast", self.due.isoformat())
         return ("stock",)
 
 
@@ -152,12 +152,10 @@ def plan_orders(db: Database, *, dry_run: bool = False) -> PlanResult:
 
 
 def row_key(row) -> tuple:
-    if row["reason"] == "order":
+    if row["reason"] == "order" or row["forecast_quantity"] > EPS:
         return ("order", row["due_on"])
     if row["reason"] == "component":
         return ("component", row["parent_id"])
-    if row["forecast_quantity"] > EPS:
-        return ("forecast", row["due_on"])
     return ("stock",)
 
 
@@ -475,7 +473,8 @@ class _Planner:
                          or wanted_ops != self.old_ops.get(order.id, [])
                          or row["planned_start"] is None or row["planned_end"] is None)
                 repegged = not _same_pegs(self.old_pegs.get(order.id, {}), order.pegs)
-                reforecast = abs(row["forecast_quantity"] - order.forecast_quantity) > EPS
+                reforecast = (abs(row["forecast_quantity"] - order.forecast_quantity) > EPS
+                              or row["reason"] != order.reason)
                 order.change = ("resized" if resized else "updated" if (moved or repegged or reforecast)
                                 else "unchanged")
                 if resized or moved:
@@ -501,7 +500,7 @@ class _Planner:
             elif order.change != "unchanged":
                 updates.append((order.quantity, order.due.isoformat(), order.parent_id, order.planned_start,
                                 order.planned_end, order.priority, order.parts_json, order.forecast_quantity,
-                                self.now, order.id))
+                                order.reason, self.now, order.id))
             else:                                 # a day later it is more urgent: SQLite compares
                 rescored.append((order.priority, order.parts_json, order.id, order.priority, order.parts_json))
         conn = self.db.conn
@@ -509,8 +508,8 @@ class _Planner:
                          "parent_id, planned_start, planned_end, priority, priority_parts, forecast_quantity, created_at, "
                          "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
         conn.executemany("UPDATE production_order SET quantity = ?, due_on = ?, parent_id = ?, planned_start = ?, "
-                         "planned_end = ?, priority = ?, priority_parts = ?, forecast_quantity = ?, updated_at = ? "
-                         "WHERE id = ?", updates)
+                         "planned_end = ?, priority = ?, priority_parts = ?, forecast_quantity = ?, reason = ?, "
+                         "updated_at = ? WHERE id = ?", updates)
         conn.executemany("UPDATE production_order SET priority = ?, priority_parts = ? WHERE id = ? "
                          "AND (priority IS NOT ? OR priority_parts IS NOT ?)", rescored)
         conn.executemany("DELETE FROM production_peg WHERE production_id = ?", peg_clear)
