@@ -98,7 +98,7 @@ def test_parallel_writers_and_readers_lose_nothing_and_never_see_half(tmp_path):
     stop.touch()
     read = [r.communicate(timeout=60) for r in readers]
 
-    for out, err, code in written:
+    for _out, err, code in written:
         assert code == 0, err
         assert "locked" not in err
     reports = [json.loads(out) for out, _ in read if out.strip()]
