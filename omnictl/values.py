@@ -124,7 +124,7 @@ def check_id(text: str, what: str) -> str:
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(WINDOWS_ZONES.get(name, name))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):     # OSError: 'America' is a folder, a name too long
         raise ValueError(f"unknown time zone '{name}'") from None
 
 

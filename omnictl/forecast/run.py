@@ -28,7 +28,7 @@ import numpy as np
 
 from omnictl import clock, settings
 from omnictl.db import Database
-from omnictl.errors import NotFound, UsageError
+from omnictl.errors import NotFound, UsageError, brief
 from omnictl.forecast import methods as M
 from omnictl.inventory import demand_history
 from omnictl.models import (ForecastAccuracy, ForecastPoint, ForecastRow, ForecastRunInfo, ForecastSkuInfo,
@@ -313,7 +313,7 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
         if reason is None and cell["sku"] not in known:
             reason = f"unknown SKU '{cell['sku']}'"
         if reason:
-            result.rejects.append({"row": row_no, "reason": reason})
+            result.rejects.append({"row": row_no, "reason": brief(reason)})      # a huge value it quotes is cut
             continue
         good[(cell["sku"], bucket, start.isoformat())] = qty
     result.rejected = len(result.rejects)
