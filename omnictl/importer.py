@@ -36,6 +36,7 @@ ORDER_COLUMNS = (
     "ordered_at", "ordered_on", "ordered_raw", "currency", "subtotal_minor", "shipping_minor",
     "tax_minor", "discount_minor", "total_minor", "refunded_minor", "payment", "fulfilment",
     "status", "raw_status", "promised_ship_by", "promised_source", "deliver_by",
+    "delivered_at",
 )
 LINE_COLUMNS = (
     "external_sku", "sku", "mapping", "product_name", "quantity", "unit_price_minor",

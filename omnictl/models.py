@@ -952,3 +952,58 @@ class TurnoverReport(BaseModel):
     turnover_days: float | None = None          # total: average value / daily COGS
     band: str = "no usage"
     uncosted: list[str] = []                    # SKUs without cost_minor, left out of the total
+
+
+class KpiFigure(BaseModel):
+    name: str                                   # on_time_delivery, on_time_to_customer, oee, turnover_days
+    label: str
+    value: float | None                         # None: no data in the period
+    target: float
+    unit: str                                   # % or days
+    status: str                                 # ok, below target, outside band, n/a
+    numerator: float | None = None              # on time lines; Σ fully productive min; average stock value
+    denominator: float | None = None            # lines with a promise; Σ planned min; daily cost of usage
+    notes: list[str] = []                       # what was assumed, and how, where inputs are missing
+
+
+class OeeLine(BaseModel):
+    work_center: str
+    days: int                                   # days with reports in the period
+    reports: int
+    planned_min: float                          # calendar working time (× units) on those days
+    run_min: float
+    downtime_min: float
+    good: float
+    scrap: float
+    ideal_rate: float | None                    # units per hour
+    availability_pct: float | None
+    performance_pct: float | None
+    quality_pct: float | None
+    oee_pct: float | None
+    status: str
+    downtime_by_reason: dict[str, float] = {}
+    notes: list[str] = []
+
+
+class KpiReport(BaseModel):
+    start: str
+    end: str
+    days: int
+    kpis: list[KpiFigure] = []
+    shipped_lines: int = 0                      # all lines shipped in the period
+    unpromised_lines: int = 0                   # shipped with no promised ship-by: not in the rate
+    delivered_lines: int = 0                    # lines of orders delivered in the period
+    undated_delivered_lines: int = 0            # delivered with no deliver-by: not in the rate
+    oee_by_work_center: list[OeeLine] = []
+    average_stock_value_minor: int | None = None
+    daily_cogs_minor: float | None = None
+    currency: str | None = None                 # the base currency (company.currency)
+
+
+class KpiDay(BaseModel):
+    day: str
+    on_time_delivery_pct: float | None
+    on_time_lines: int
+    promised_lines: int
+    oee_pct: float | None
+    turnover_days: float | None                 # over the 30 days ending this day

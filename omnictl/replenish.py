@@ -30,7 +30,7 @@
   due in that window); in whole units, at least the minimum order quantity. Order by = need
   date − lead time (before today: late). A SKU with a routing is produced, else bought.
 
-`turnover`: over the last `days` complete days (ending yesterday), per SKU over all
+`turnover`: over the last `days` complete days (ending yesterday, or a given end day), per SKU over all
 locations: average on hand = mean of the end-of-day on hand of every day in the period (from
 the ledger); usage = units shipped (sale moves, net of reversals) + units issued to
 production (consume moves); turnover days = average on hand ÷ (usage / days). The total is
@@ -213,44 +213,32 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
 
 # -- turnover days ----------------------------------------------------------------------------
 
-def turnover(db: Database, days: int = 90) -> TurnoverReport:
-    """Inventory turnover days per SKU and in total over the last `days` complete days."""
+def turnover(db: Database, days: int = 90, end: date | None = None) -> TurnoverReport:
+    """Inventory turnover days per SKU and in total over the `days` complete days ending `end`
+    (default: yesterday)."""
     if days < 1:
         raise UsageError("--days must be at least 1")
-    end = clock.today() - timedelta(days=1)
+    end = end or clock.today() - timedelta(days=1)
     start = end - timedelta(days=days - 1)
     target = float(settings.get(db, "kpi.turnover_days_target"))
-    # end of each day in company time, as stored instants (UTC, seconds, `Z`: they sort as text)
-    bounds = [inventory.check_time((start + timedelta(days=i)).isoformat(), "--days") for i in range(-1, days)]
-    opening = defaultdict(float)
-    for (code, _loc), q in inventory.on_hand(db, as_of=bounds[0]).items():
-        opening[code] += q
-    change: dict[str, list[float]] = defaultdict(lambda: [0.0] * days)
-    sold, consumed = defaultdict(float), defaultdict(float)
-    for r in db.query("SELECT sku, effective_at, quantity, kind FROM stock_move WHERE effective_at > ? "
-                      "AND effective_at <= ?", (bounds[0], bounds[-1])):
-        change[r["sku"]][bisect_left(bounds, r["effective_at"]) - 1] += r["quantity"]
-        if r["kind"] == "sale":
-            sold[r["sku"]] -= r["quantity"]
-        elif r["kind"] == "consume":
-            consumed[r["sku"]] -= r["quantity"]
-    costs = {r["code"]: r["cost_minor"] for r in db.query("SELECT code, cost_minor FROM sku")}
+    stock = _stock_days(db, start, days)
+    costs = _costs(db)
     report = TurnoverReport(start=start.isoformat(), end=end.isoformat(), days=days, target_days=target)
     value, cogs = 0.0, 0.0
-    for code in sorted(set(opening) | set(change)):
-        balance, total = opening.get(code, 0.0), 0.0
-        for delta in change.get(code, [0.0] * days):
+    for code in sorted(set(stock.opening) | set(stock.change)):
+        balance, total = stock.opening.get(code, 0.0), 0.0
+        for delta in stock.change.get(code, [0.0] * days):
             balance += delta
             total += balance
         average = total / days
-        usage = sold.get(code, 0.0) + consumed.get(code, 0.0)
+        usage = stock.sold.get(code, 0.0) + stock.consumed.get(code, 0.0)
         if abs(average) < EPS and abs(usage) < EPS:
             continue
         daily = usage / days
         turn = round(average / daily, 1) if daily > EPS else None
         report.lines.append(TurnoverLine(sku=code, average_on_hand=round(average, DIGITS),
-                                         sold=round(sold.get(code, 0.0), DIGITS),
-                                         consumed=round(consumed.get(code, 0.0), DIGITS),
+                                         sold=round(stock.sold.get(code, 0.0), DIGITS),
+                                         consumed=round(stock.consumed.get(code, 0.0), DIGITS),
                                          daily_usage=round(daily, 4), turnover_days=turn, band=_band(turn, target)))
         if costs.get(code) is None:
             report.uncosted.append(code)
@@ -262,6 +250,67 @@ def turnover(db: Database, days: int = 90) -> TurnoverReport:
     report.turnover_days = round(value / cogs, 1) if cogs > EPS else None
     report.band = _band(report.turnover_days, target)
     return report
+
+
+_DAILY_VALUE_SQL = """
+WITH days(i, lo, hi) AS (VALUES {values})
+SELECT d.i AS i, sum(m.quantity * s.cost_minor) AS change,
+       -sum(CASE WHEN m.kind IN ('sale', 'consume') THEN m.quantity * s.cost_minor ELSE 0 END) AS used
+FROM days d JOIN stock_move m ON m.effective_at > d.lo AND m.effective_at <= d.hi
+JOIN sku s ON s.code = m.sku
+WHERE s.cost_minor IS NOT NULL
+GROUP BY d.i
+"""
+
+
+def daily_stock_value(db: Database, start: date, days: int) -> list[tuple[float, float]]:
+    """Per day from `start`: (end-of-day stock value, cost of that day's usage), in minor units
+    of the SKUs' cost, over SKUs with a cost: the inputs of `turnover`'s total, day by day,
+    summed in SQL per day (a trend over many days reads no row per move)."""
+    bounds = [inventory.check_time((start + timedelta(days=i)).isoformat(), "--days") for i in range(-1, days)]
+    costs = _costs(db)
+    opening = sum(q * costs[code] for (code, _loc), q in inventory.on_hand(db, as_of=bounds[0]).items()
+                  if costs.get(code) is not None)
+    params = [value for i in range(days) for value in (i, bounds[i], bounds[i + 1])]
+    change, used = [0.0] * days, [0.0] * days
+    sql = _DAILY_VALUE_SQL.format(values=", ".join(["(?, ?, ?)"] * days))
+    for row in db.query(sql, params):
+        change[row["i"]], used[row["i"]] = row["change"] or 0.0, row["used"] or 0.0
+    series, value = [], opening
+    for i in range(days):
+        value += change[i]
+        series.append((value, used[i]))
+    return series
+
+
+class _StockDays:
+    """Opening on hand per SKU, each day's change, and the period's usage."""
+
+    def __init__(self, days: int):
+        self.opening: dict[str, float] = defaultdict(float)
+        self.change: dict[str, list[float]] = defaultdict(lambda: [0.0] * days)
+        self.sold: dict[str, float] = defaultdict(float)
+        self.consumed: dict[str, float] = defaultdict(float)
+
+
+def _stock_days(db: Database, start: date, days: int) -> _StockDays:
+    # end of each day in company time, as stored instants (UTC, seconds, `Z`: they sort as text)
+    bounds = [inventory.check_time((start + timedelta(days=i)).isoformat(), "--days") for i in range(-1, days)]
+    stock = _StockDays(days)
+    for (code, _loc), q in inventory.on_hand(db, as_of=bounds[0]).items():
+        stock.opening[code] += q
+    for r in db.query("SELECT sku, effective_at, quantity, kind FROM stock_move WHERE effective_at > ? "
+                      "AND effective_at <= ?", (bounds[0], bounds[-1])):
+        stock.change[r["sku"]][bisect_left(bounds, r["effective_at"]) - 1] += r["quantity"]
+        if r["kind"] == "sale":
+            stock.sold[r["sku"]] -= r["quantity"]
+        elif r["kind"] == "consume":
+            stock.consumed[r["sku"]] -= r["quantity"]
+    return stock
+
+
+def _costs(db: Database) -> dict[str, int | None]:
+    return {r["code"]: r["cost_minor"] for r in db.query("SELECT code, cost_minor FROM sku")}
 
 
 def _band(days: float | None, target: float) -> str:

@@ -197,6 +197,8 @@ REGISTRY: list[Setting] = [
     Setting("kpi.oee_target_pct", PERCENT, "80", "Target for overall equipment effectiveness (OEE), in percent."),
     Setting("kpi.turnover_days_target", POSITIVE, "45", "Target for inventory turnover, in days of stock "
             "(lower is better)."),
+    Setting("kpi.turnover_band_pct", PERCENT, "20", "Inventory turnover days more than this percentage above "
+            "or below kpi.turnover_days_target are flagged 'outside band' by `omnictl kpi`."),
     Setting("forecast.service_level_pct", PERCENT, "95",
             "Cycle service level of `omnictl replenish --forecast`: safety stock covers demand "
             "variability over the lead time with this probability (z of the normal distribution)."),

@@ -73,6 +73,7 @@ class OrderRecord:
     promised_ship_by: str | None
     promised_source: str | None
     deliver_by: str | None
+    delivered_at: str | None          # UTC instant, or the source's date when it has a date only
     customer_name: str | None
     customer_email: str | None
     customer_phone: str | None
@@ -305,6 +306,11 @@ class Mapper:
         ship_by, source = self._ship_by(get, at, ordered_on)
         deliver_text = get("deliver_by", "")
         deliver_by = self._date(deliver_text, at("deliver_by"), "deliver_by")[1] if deliver_text else None
+        delivered_text = get("delivered_at", "")
+        delivered_at = None
+        if delivered_text:
+            utc, day = self._date(delivered_text, at("delivered_at"), "delivered_at")
+            delivered_at = utc or day
         order = OrderRecord(
             external_id=order_id, first_row=first, row_nos=[r for r, _ in rows],
             ordered_at=ordered_at, ordered_on=ordered_on, ordered_raw=full, currency=currency,
@@ -312,6 +318,7 @@ class Mapper:
             discount_minor=money["discount"], total_minor=money["order_total"],
             refunded_minor=money["refunded"], payment="unpaid", fulfilment="open", status="pending",
             raw_status=None, promised_ship_by=ship_by, promised_source=source, deliver_by=deliver_by,
+            delivered_at=delivered_at,
             customer_name=get("customer_name") or None, customer_email=get("customer_email") or None,
             customer_phone=get("customer_phone") or None, address=get("address") or None,
         )
@@ -371,6 +378,8 @@ class Mapper:
             payment = "paid" if paid_at else "unpaid"
         if cancelled_at:
             fulfilment = "cancelled"
+        elif fulfilment is None and get("delivered_at", ""):
+            fulfilment = "delivered"
         elif fulfilment is None and shipped_at:
             fulfilment = "shipped"
         shipped_iso = None

@@ -26,7 +26,7 @@ ORDER_FIELDS = {
     "order_id", "ordered_at", "ordered_time", "ordered_tz", "paid_at", "shipped_at",
     "cancelled_at", "currency", "subtotal", "shipping", "tax", "discount", "order_total",
     "refunded", "order_status", "payment_status", "fulfilment_status", "refund_status",
-    "ship_by", "deliver_by", "customer_name", "customer_email", "customer_phone", "address",
+    "ship_by", "deliver_by", "delivered_at", "customer_name", "customer_email", "customer_phone", "address",
     "channel",      # the channel each row belongs to: a profile that maps it routes rows by it
 }
 LINE_FIELDS = {
