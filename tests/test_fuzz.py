@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from omnictl import clock
+from omnictl.channels.catalog import detect_file
 from omnictl.db import open_db
 from omnictl.errors import InputFileError, OmnictlError, StrictRejects
 from omnictl.feeds import export_channel_stock, reconcile_channel
@@ -46,7 +47,9 @@ from omnictl.shopfloor import import_shopfloor
 
 from conftest import CHANNEL_FIXTURES, OWN_FIXTURES, ROOT, TODAY
 
-FUZZ_EXAMPLES = 250            # hypothesis cases over every reader; with the rest, the file runs in ~1 minute
+# hypothesis cases over every reader; with the rest, the file runs in well under a minute.
+# OMNICTL_FUZZ_EXAMPLES=3000 runs a longer campaign; derandomized, each run tries the same cases.
+FUZZ_EXAMPLES = int(os.environ.get("OMNICTL_FUZZ_EXAMPLES", "250"))
 CASE_SECONDS = 5.0             # one case, on a loaded two-core machine
 BIG_CASE_SECONDS = 15.0        # a 10 MB line or 100,000 columns
 # CPython's csv module holds a field as 4-byte characters in a buffer that doubles: a 10 MB line
@@ -94,6 +97,9 @@ def readers(company: Path) -> dict[str, Reader]:
                          orders + _demo_exports(company, "orders_export_1.csv", "AllOrdersReport_20261125.txt",
                                                 "微信订单登记表.xlsx", "pos_ST-HZ_20261125.csv")
                          + _shared("*/*.csv", "*/*.txt", "*/*.tsv")),
+        "channels detect": Reader(lambda db, p, strict: detect_file(db, p),
+                                  orders[::3] + _demo_exports(company, "微信订单登记表.xlsx"), strict=False,
+                                  read_only=True),
         **{f"master {kind}": Reader(lambda db, p, strict, kind=kind: import_master(db, kind, p, strict=strict),
                                     [master / f"{kind.replace('-', '_')}.csv"])
            for kind in ("skus", "locations", "channels", "aliases", "customers", "work-centers", "routings",
