@@ -541,6 +541,33 @@ def test_a_ten_megabyte_line_and_a_hundred_thousand_columns(every_reader, compan
     assert outcome.peak_bytes < BIG_CASE_PEAK_BYTES, f"{what} peaked at {outcome.peak_bytes / 2**20:.0f} MiB"
 
 
+HUGE = "9" * 400
+TOO_LARGE = {      # found by the fuzz test: SQLite refused the number (OverflowError) and the import crashed
+    "master routings": "sku,seq,work_center,name,setup_min,run_min\nBASE-OAK,{huge},LATHE,Turn,30,40\n",
+    "purchases import": ("po_number,supplier,sku,quantity,expected_date,location,unit_cost\n"
+                         "PO-9,Lumen,BULB-E27,{huge},2026-12-01,WH-HZ,{huge}\n"),
+    "shopfloor import": ("date,production order,operation,work center,good quantity\n"
+                         "2026-11-23,{huge},10,LATHE,1\n"),
+    "import": ("order_id,ordered_at,payment,fulfilment,sku,quantity,unit_price\n"
+               "X-1,2026-11-20,paid,open,BULB-E27,{huge},1.00\nX-2,2026-11-20,paid,open,BULB-E27,1,{huge}\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TOO_LARGE))
+def test_a_number_too_large_to_store_is_a_reject(every_reader, company, tmp_path, name):
+    path = tmp_path / "huge.csv"
+    path.write_text(TOO_LARGE[name].format(huge=HUGE), encoding="utf-8")
+    outcome = run_case(every_reader[name], fresh_copy(company, tmp_path), path, strict=False)
+    assert outcome.kind == "imported"
+    db = open_db(tmp_path / "case.db")
+    try:
+        reasons = [row[0] for row in db.query("SELECT reason FROM import_reject WHERE batch_id = "
+                                              "(SELECT max(id) FROM import_batch)")]
+    finally:
+        db.close()
+    assert reasons and all(HUGE[:40] in reason or "no production order" in reason for reason in reasons), reasons
+
+
 # -- through the real command line --------------------------------------------------------------
 
 OMNICTL = Path(sys.executable).with_name("omnictl")
@@ -685,3 +712,24 @@ def test_a_plain_stock_feed_escapes_its_skus(db, tmp_path):
     assert rows[0] == ["sku", "quantity", "location"]
     assert sorted(rows[1:]) == [["'-W-C", "15", "WH"], ["'=cmd|' /C calc'!A0", "16", "WH"], ["W-A", "16", "WH"],
                                 ["W-B", "15", "WH"]]
+
+
+def test_escape_sequences_from_a_file_never_reach_the_terminal(cli, tmp_path):
+    """A reject's reason and raw row, shown by `imports show`, carry a file's bytes; an escape
+    sequence among them is shown as text, not sent to the terminal."""
+    source = OWN_FIXTURES / "shopify" / "orders_export_small.csv"
+    with open(source, encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    hostile = {**rows[0], "Name": "#9999", "Created at": "yesterday\x1b[2J", "Email": "\x1b]0;pwned\x07eve@example.com"}
+    path = tmp_path / "orders_export.csv"
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([*rows, hostile])
+    imported = cli("import", path)
+    assert imported.code == 0 and "\x1b" not in imported.stdout + imported.stderr, imported
+    shown = cli("imports", "show", "1")
+    assert shown.code == 0 and "#9999" in shown.stdout, shown
+    assert "\x1b" not in shown.stdout and "\\x1b[2J" in shown.stdout and "\\x1b]0;pwned\\x07" in shown.stdout
+    rejects = cli("imports", "show", "1", "--json").json()["rejects"]      # --json keeps the data as it is
+    assert "\x1b[2J" in rejects[0]["raw"] and "\x1b]0;pwned\x07" in rejects[0]["raw"]
