@@ -733,3 +733,19 @@ def test_escape_sequences_from_a_file_never_reach_the_terminal(cli, tmp_path):
     assert "\x1b" not in shown.stdout and "\\x1b[2J" in shown.stdout and "\\x1b]0;pwned\\x07" in shown.stdout
     rejects = cli("imports", "show", "1", "--json").json()["rejects"]      # --json keeps the data as it is
     assert "\x1b[2J" in rejects[0]["raw"] and "\x1b]0;pwned\x07" in rejects[0]["raw"]
+
+
+def test_the_close_report_in_markdown_escapes_formulas():
+    from omnictl.close import CloseCheck, CloseReport
+    from omnictl.report import close_markdown
+
+    report = CloseReport(date="2026-11-24", status="warn", ran_at="2026-11-25T01:00:00Z", actor="cron",
+                         checks=[CloseCheck(name="stock", status="warn", owner="=cmd|' /C calc'!A0",
+                                            details=["+SUM(1) units short", "@evil", "BULB-E27 3 units short"])],
+                         exceptions=[], kpis={"oee": {"value": 81.5, "target": 85.0, "unit": "%", "status": "warn"}})
+    text = close_markdown(report)
+    assert "| '=cmd\\|' /C calc'!A0 |" in text
+    assert "- '+SUM(1) units short" in text and "- '@evil" in text and "- BULB-E27 3 units short" in text
+    assert "81.5%" in text and "'81.5" not in text
+    cells = [cell.strip() for line in text.splitlines() if line.startswith("| ") for cell in line.split(" | ")]
+    assert not any(cell.lstrip("| ").startswith(FORMULA_START) for cell in cells)
