@@ -93,6 +93,7 @@ def _register() -> None:
     from omnictl.cli import forecast  # noqa: F401  (forecast run, show, accuracy, import-sales)
     from omnictl.cli import shopfloor  # noqa: F401  (shopfloor import)
     from omnictl.cli import kpi  # noqa: F401  (kpi turnover)
+    from omnictl.cli import tui  # noqa: F401  (tui)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:
