@@ -19,6 +19,25 @@ POLL_SECONDS = 2.0
 SCREEN_KEYS = dict(SCREEN_ORDER)          # 1 dashboard, 5 close: next session
 
 
+# Screens are imported when first shown: the first screen draws without the planning modules.
+def _orders() -> Screen:
+    from tui.screens.orders import OrdersScreen
+
+    return OrdersScreen()
+
+
+def _stock() -> Screen:
+    from tui.screens.stock import StockScreen
+
+    return StockScreen()
+
+
+def _plan() -> Screen:
+    from tui.screens.plan import PlanScreen
+
+    return PlanScreen()
+
+
 class OmniApp(App):
     CSS_PATH = "omnictl.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -30,11 +49,7 @@ class OmniApp(App):
         self.counting = False            # the stock count holds the keyboard: screen keys are off
         self._poll = poll
         self._data_version: int | None = None
-        from tui.screens.orders import OrdersScreen
-        from tui.screens.plan import PlanScreen
-        from tui.screens.stock import StockScreen
-
-        self.MODES = {"orders": OrdersScreen, "stock": StockScreen, "plan": PlanScreen}
+        self.MODES = {"orders": _orders, "stock": _stock, "plan": _plan}
         super().__init__()
         self.title = self.t("app.title")
         for key, mode in SCREEN_KEYS.items():

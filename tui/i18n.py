@@ -141,6 +141,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "export.done": ("Exported {count} rows to {path}", "已导出 {count} 行到 {path}"),
     "error.internal": ("internal error ({detail}); run with OMNICTL_DEBUG=1 and report it",
                        "内部错误 ({detail}); 请用 OMNICTL_DEBUG=1 运行并报告"),
+    "col.product": ("product", "品名"),
+    # data words shown translated (exports keep the stored word)
+    "value.pending": ("pending", "待付款"),
+    "value.paid": ("paid", "已付款"),
+    "value.unpaid": ("unpaid", "未付款"),
+    "value.shipped": ("shipped", "已发货"),
+    "value.delivered": ("delivered", "已送达"),
+    "value.cancelled": ("cancelled", "已取消"),
+    "value.returned": ("returned", "已退货"),
+    "value.refunded": ("refunded", "已退款"),
+    "value.partly refunded": ("partly refunded", "部分退款"),
+    "value.open": ("open", "未发货"),
+    "value.ok": ("ok", "正常"),
+    "value.at risk": ("at risk", "有风险"),
+    "value.oversold": ("oversold", "超卖"),
+    "value.planned": ("planned", "已计划"),
+    "value.released": ("released", "已下达"),
+    "value.started": ("started", "已开工"),
+    "value.done": ("done", "已完工"),
     "changed": ("The database changed; refreshed", "数据库已更新; 已刷新"),
 }
 
@@ -162,3 +181,8 @@ class Catalogue:
         entry = CATALOGUE.get(key)
         text = entry[self._column] if entry else key
         return text.format(**values) if values else text
+
+    def word(self, word: str) -> str:
+        """A stored word (a status) in the chosen language; an unknown word as it is."""
+        entry = CATALOGUE.get(f"value.{word}")
+        return entry[self._column] if entry else word

@@ -10,6 +10,8 @@ import pytest
 from omnictl import browse
 from omnictl.errors import InputFileError, NotFound, UsageError
 from omnictl.inventory import on_hand
+from omnictl.order_card import order_card
+from omnictl.orders import STATUSES
 from omnictl.reconcile import book_for_code, reconcile_counts
 from omnictl.tableexport import export_table, pages_of, safe_cell
 
@@ -20,6 +22,10 @@ def test_pages_are_newest_first_and_cover_every_order_once(demo_db):
     assert len(seen) == total == len({row[0] for row in seen})
     days = [row[3] for row in seen]
     assert days == sorted(days, reverse=True)
+
+
+def test_the_console_statuses_are_the_order_statuses():
+    assert browse.STATUSES == STATUSES
 
 
 def test_filters_and_bad_filter_values(demo_db):
@@ -35,12 +41,12 @@ def test_filters_and_bad_filter_values(demo_db):
 
 def test_order_card_has_lines_stock_and_history(demo_db):
     order_id = browse.page_orders(demo_db, browse.OrderFilter(channel="social"), 0, 1)[0][0]
-    card = browse.order_card(demo_db, order_id)
+    card = order_card(demo_db, order_id)
     assert card.order.id == order_id and card.order.lines
     assert len(card.stock) == len(card.order.lines)
     assert card.status_history and card.status_history[0].status
     with pytest.raises(NotFound):
-        browse.order_card(demo_db, 10 ** 9)
+        order_card(demo_db, 10 ** 9)
 
 
 def test_data_version_moves_when_another_connection_writes(demo_db):

@@ -3,6 +3,8 @@ channel, status and date; Enter opens the order with everything needed to answer
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -13,15 +15,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
 from omnictl import browse
-from omnictl.orders import STATUSES
-from omnictl.search import search_orders
 from tui.screens.common import localize_bindings, nav_bar
 from tui.widgets.vtable import Column, Source, VirtualTable, rows_source
 from tui.work import Loaded, load
 
+if TYPE_CHECKING:
+    from omnictl.order_card import OrderCard
+
 SEARCH_LIMIT = 500
 COLUMNS = (Column("channel", 7, grow=4), Column("order", 10, grow=12), Column("date", 10), Column("customer", 11, grow=14),
-           Column("status", 9), Column("total", 11, right=True, grow=3), Column("ship by", 10))
+           Column("status", 9, vocabulary=True), Column("total", 11, right=True, grow=3), Column("ship by", 10))
 
 
 def _shown(row: tuple) -> tuple:
@@ -36,6 +39,8 @@ def _paged(where: browse.OrderFilter) -> Source:
 
 
 def _search(db, text: str, where: browse.OrderFilter) -> list[tuple]:
+    from omnictl.search import search_orders
+
     where.where()                                   # a bad date says so before searching
     rows = []
     for order in search_orders(db, text, limit=SEARCH_LIMIT):
@@ -65,7 +70,8 @@ class OrdersScreen(Screen):
         with Horizontal(classes="filters"):
             yield Input(placeholder=t("orders.search"), id="search", compact=True)
             yield Select([], prompt=t("orders.channel"), id="channel", compact=True)
-            yield Select([(s, s) for s in STATUSES], prompt=t("orders.status"), id="status", compact=True)
+            yield Select([(t.word(s), s) for s in browse.STATUSES], prompt=t("orders.status"), id="status",
+                         compact=True)
             yield Input(placeholder=t("orders.from"), id="since", compact=True, max_length=10)
             yield Input(placeholder=t("orders.to"), id="until", compact=True, max_length=10)
         yield VirtualTable(id="orders")
@@ -148,7 +154,7 @@ class OrderScreen(Screen):
         super().__init__()
         localize_bindings(self, self.app.t)
         self.order_id = order_id
-        self.card: browse.OrderCard | None = None
+        self.card: OrderCard | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.app.t("table.loading"), id="order-title", classes="nav")
@@ -161,17 +167,19 @@ class OrderScreen(Screen):
         self.query_one("#order-body").focus()
 
     def refresh_data(self) -> None:
-        load(self, "card", browse.order_card, self.order_id)
+        from omnictl.order_card import order_card
+
+        load(self, "card", order_card, self.order_id)
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def on_loaded(self, message: Loaded) -> None:
-        card: browse.OrderCard = message.result
+        card: OrderCard = message.result
         self.card = card
         order, t = card.order, self.app.t
         self.query_one("#order-title", Static).update(
-            Text(f" {t('order.title', channel=order.channel, number=order.external_id)}  ·  {order.status}  ·  "
+            Text(f" {t('order.title', channel=order.channel, number=order.external_id)}  ·  {t.word(order.status)}  ·  "
                  f"{order.ordered_on or ''}", style="bold"))
         self.query_one("#order-card", Static).update(render_card(card, t))
 
@@ -187,7 +195,7 @@ def _qty(value) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def render_card(card: browse.OrderCard, t) -> Group:
+def render_card(card: OrderCard, t) -> Group:
     order = card.order
     parts = []
     who = " · ".join(x for x in (order.customer_name, order.customer, order.customer_email, order.customer_phone) if x)
@@ -196,11 +204,12 @@ def render_card(card: browse.OrderCard, t) -> Group:
         parts.append(Text(t("order.expected", day=order.expected_ship_on), style="bold"))
     elif not card.production:
         parts.append(Text(t("order.no_plan"), style="dim"))
-    lines = _table(t("col.sku"), t("col.customer"), t("col.qty"), t("col.total"), t("col.status"), right=(2, 3))
+    lines = _table(t("col.sku"), t("col.product"), t("col.qty"), t("col.total"), t("col.status"), right=(2, 3))
     for line in order.lines:
         sku = line.sku or f"{line.external_sku} ({t('order.unmapped')})"
         lines.add_row(sku, line.product_name or "", _qty(line.quantity),
-                      browse.money(line.line_total_minor, order.currency), f"{line.payment}/{line.fulfilment}")
+                      browse.money(line.line_total_minor, order.currency),
+                      f"{t.word(line.payment)}/{t.word(line.fulfilment)}")
     parts += [Text(""), Text(t("order.lines"), style="bold underline"), lines]
     amounts = [(t("order.subtotal"), order.subtotal_minor), (t("order.shipping"), order.shipping_minor),
                (t("order.tax"), order.tax_minor), (t("order.discount"), order.discount_minor),
@@ -212,19 +221,19 @@ def render_card(card: browse.OrderCard, t) -> Group:
                    t("col.status"), right=(1, 2, 3, 4))
     for s in card.stock:
         stock.add_row(s.sku or t("order.unmapped"), _qty(s.quantity), _qty(s.on_hand), _qty(s.atp),
-                      _qty(s.open_supply), s.fulfilment)
+                      _qty(s.open_supply), t.word(s.fulfilment))
     parts += [Text(""), Text(t("order.stock", location=location), style="bold underline"), stock]
     if card.production:
         production = _table("MO", t("col.sku"), t("col.qty"), t("col.status"), t("col.date"), right=(2,))
         for p in card.production:
-            production.add_row(p.number, p.sku, _qty(p.quantity), p.status, (p.planned_end or "")[:16])
+            production.add_row(p.number, p.sku, _qty(p.quantity), t.word(p.status), (p.planned_end or "")[:16])
         parts += [Text(""), Text(t("order.production"), style="bold underline"), production]
     history = _table(t("col.time"), "", t("col.status"))
     for step in card.status_history:
-        history.add_row(step.at[:16], "", step.status)
+        history.add_row(step.at[:16].replace("T", " "), "", t.word(step.status))
     for event in order.history:
         if event.field not in ("created", "status"):
-            history.add_row(event.at[:16], f"{event.line_key or ''} {event.field}".strip(),
+            history.add_row(event.at[:16].replace("T", " "), f"{event.line_key or ''} {event.field}".strip(),
                             f"{event.old or ''} → {event.new or ''}")
     parts += [Text(""), Text(t("order.history"), style="bold underline"), history]
     return Group(*parts)

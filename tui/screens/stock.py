@@ -30,10 +30,10 @@ from tui.work import Loaded, load
 
 POSITION_COLUMNS = (Column("sku", 14, grow=10), Column("location", 8, grow=4), Column("on hand", 8, right=True),
                     Column("reserved", 8, right=True), Column("atp", 8, right=True),
-                    Column("open supply", 8, right=True), Column("status", 9))
+                    Column("open supply", 8, right=True), Column("status", 9, vocabulary=True))
 MOVE_COLUMNS = (Column("time", 16), Column("location", 8), Column("qty", 7, right=True), Column("kind", 9),
                 Column("balance", 7, right=True), Column("reason", 20, grow=40))
-COUNT_COLUMNS = (Column("sku", 14), Column("counted", 8, right=True), Column("book", 8, right=True),
+COUNT_COLUMNS = (Column("sku", 14, grow=30), Column("counted", 8, right=True), Column("book", 8, right=True),
                  Column("difference", 10, right=True))
 MOVES_SHOWN = 500
 
@@ -67,8 +67,8 @@ class StockScreen(Screen):
     BINDINGS = [
         Binding("s", "shortage", "key.shortage"),
         Binding("c", "count", "key.count"),
-        Binding("ctrl+s,f2", "finish", "key.finish", show=False),
-        Binding("escape", "leave_count", "key.cancel_count", show=False),
+        Binding("ctrl+s,f2", "finish", "key.finish"),
+        Binding("escape", "leave_count", "key.cancel_count"),
     ]
 
     def __init__(self) -> None:
@@ -172,9 +172,7 @@ class StockScreen(Screen):
             return
         self.app.counting = True
         self.counted, self.books, self.preview = {}, {}, None
-        for widget_id in ("#positions", "#moves", "#location"):
-            self.query_one(widget_id).disabled = True
-        self.query_one("#count-panel").display = True
+        self._browsing(False)
         self.query_one("#count-title", Label).update(self.app.t("stock.count_title", location=self.count_location))
         self.query_one("#scan", Input).focus()
         self._show_count()
@@ -211,7 +209,7 @@ class StockScreen(Screen):
         difference = sum(r[3] for r in rows if r[3] is not None)
         self.query_one("#count-totals", Label).update(
             f"{len(rows)} SKU · {sum(r[1] for r in rows):g} · Δ {difference:+g}   "
-            f"[dim]{self.app.t('stock.counting_keys_off')} · ctrl+s {self.app.t('key.finish')}[/dim]")
+            f"[dim]{self.app.t('stock.counting_keys_off')}[/dim]")
 
     def action_finish(self) -> None:
         if not self.counted:
@@ -239,14 +237,20 @@ class StockScreen(Screen):
         load(self, "applied", reconcile_counts, self.count_location, dict(self.counted),
              at=self.preview.counted_at, apply=True, reason=reason, actor=getpass.getuser() or "console")
 
+    def _browsing(self, on: bool) -> None:
+        """Browsing widgets, or the count panel alone (nothing else can take the focus)."""
+        for widget_id in ("#positions", "#moves", "#location", "#moves-title", ".filters"):
+            widget = self.query_one(widget_id)
+            widget.disabled = not on
+            widget.display = on
+        self.query_one("#count-panel").display = not on
+
     def action_leave_count(self) -> None:
         self._end_count()
         self.app.notify(self.app.t("stock.count_left"))
 
     def _end_count(self) -> None:
         self.app.counting = False
-        for widget_id in ("#positions", "#moves", "#location"):
-            self.query_one(widget_id).disabled = False
-        self.query_one("#count-panel").display = False
+        self._browsing(True)
         self.query_one("#positions", VirtualTable).focus()
         self.app.refresh_bindings()

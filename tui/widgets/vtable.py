@@ -39,6 +39,7 @@ class Column:
     width: int
     right: bool = False
     grow: int = 0             # up to this many cells wider when the screen has room
+    vocabulary: bool = False  # values are words of the catalogue (value.<word>): shown translated
 
 
 @dataclass
@@ -134,7 +135,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if self.source is None:
             return
         widths = [max(c.width, cell_len(self.app.t(f"col.{c.key}"))) for c in self.source.columns]
-        room = self.size.width - 1 - sum(widths) - len(widths)
+        room = self.scrollable_content_region.width - sum(widths) - len(widths)
         for i, column in enumerate(self.source.columns):
             extra = min(column.grow, max(0, room))
             widths[i] += extra
@@ -267,6 +268,8 @@ class VirtualTable(ScrollView, can_focus=True):
         segments = []
         for value, column, width in zip(values[self.source.skip:], self.source.columns, self._widths):
             text = _cell(value).replace("\n", " ")
+            if column.vocabulary and text:
+                text = self.app.t.word(text)
             if cell_len(text) > width:
                 text = set_cell_size(text, width - 1) + "…"
             pad = " " * (width - cell_len(text))
