@@ -253,9 +253,13 @@ async def test_plan_explain_and_rush_cancel_then_accept(demo_db):
         assert any(row.label.startswith("LATHE") for row in app.screen.rows)
         await pilot.press("b")
         await settle(pilot)
-        await pilot.press("down", "enter")
+        await pilot.press("down")
+        plan = app.screen
+        picked = plan.rows[1].label
+        assert plan.picked_order() == picked
+        await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, ShowText)
+        assert isinstance(app.screen, ShowText) and picked in app.screen.title_text
         await pilot.press("escape")
         await pilot.press("r")
         await settle(pilot)

@@ -6,6 +6,7 @@ first, then a confirmation before the new plan is accepted."""
 from __future__ import annotations
 
 import getpass
+import re
 from datetime import datetime, timedelta
 
 from rich.text import Text
@@ -28,12 +29,38 @@ STYLES = {"bar": "on blue", "late": "bold white on red", "bottleneck": "black on
 ZOOMS = {"day": timedelta(days=7), "hour": timedelta(days=1)}
 
 
-def gantt_text(lines) -> Text:
+def local(text: str | None) -> str:
+    """A stored UTC instant as company time, `11-25 12:41`."""
+    if not text:
+        return "-"
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(clock.zone()).strftime("%m-%d %H:%M")
+
+
+def picked_line(lines, label: str | None) -> int | None:
+    """The first line of the row `label` (a row's label is on its first line only)."""
+    if label is None:
+        return None
+    return next((i for i, line in enumerate(lines) if line.text.startswith(label + " ")), None)
+
+
+RULE = re.compile(r"[\s\-+|│┃▏]*-[\s\-+|│┃▏]*")
+
+
+def split_chart(lines) -> tuple[list, list, list]:
+    """(axis lines, row lines, legend lines): the axis and legend stay put while rows scroll."""
+    axis_end = next((i + 1 for i, line in enumerate(lines) if RULE.fullmatch(line.text)), 0)
+    legend = next((i for i, line in enumerate(lines) if line.text.startswith("Legend")), len(lines))
+    return lines[:axis_end], lines[axis_end:legend], lines[legend:]
+
+
+def gantt_text(lines, picked: int | None = None) -> Text:
     text = Text()
     for i, line in enumerate(lines):
         piece = Text(line.text)
         for span in line.char_spans():
             piece.stylize(STYLES.get(span.style, ""), span.start, span.end)
+        if i == picked:
+            piece.stylize("reverse", 0, len(line.text.split(" ", 1)[0]))
         text.append_text(piece)
         if i < len(lines) - 1:
             text.append("\n")
@@ -43,7 +70,7 @@ def gantt_text(lines) -> Text:
 def explain_text(info) -> str:
     order = info.order
     lines = [f"{order.number}  {order.sku} × {order.quantity:g}  due {order.due_on}  {order.status}",
-             f"planned {order.planned_start or '-'} → {order.planned_end or '-'}",
+             f"planned {local(order.planned_start)} → {local(order.planned_end)}",
              f"priority {order.priority if order.priority is not None else '-'}   ({info.score_formula})"]
     parts = order.priority_parts
     if parts is not None:
@@ -53,7 +80,7 @@ def explain_text(info) -> str:
     if order.served:
         lines.append("serves: " + ", ".join(f"{s.channel} {s.order} ×{s.quantity:g} (ship by {s.ship_by})"
                                             for s in order.served))
-    lines += [f"op {op.seq} {op.work_center} {op.status} {op.planned_start or ''} → {op.planned_end or ''}"
+    lines += [f"op {op.seq} {op.work_center} {op.status} {local(op.planned_start)} → {local(op.planned_end)}"
               for op in info.operations]
     lines += [f"short {m.component}: {m.short:g} (covered {m.covered_on or 'not yet'})"
               for m in info.materials if m.short > 0]
@@ -74,6 +101,10 @@ def rush_text(result, t) -> str:
         lines.append(f"{center}: {result.bottleneck_load_before.get(center, 0):.0%} → "
                      f"{result.bottleneck_load_after.get(center, 0):.0%}")
     return "\n".join(lines)
+
+
+class GanttBox(VerticalScroll, can_focus=False):
+    """The chart's scroll area; it never takes the focus, so up/down pick orders."""
 
 
 class PlanScreen(Screen):
@@ -103,12 +134,13 @@ class PlanScreen(Screen):
     def compose(self) -> ComposeResult:
         yield nav_bar(self.app, "plan")
         yield Label("", id="plan-title", classes="section")
-        with VerticalScroll(id="gantt-box"):
+        yield Static("", id="gantt-axis")
+        with GanttBox(id="gantt-box"):
             yield Static("", id="gantt")
+        yield Static("", id="gantt-legend")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#gantt-box").focus()
         self.refresh_data()
 
     def commands(self):
@@ -144,6 +176,8 @@ class PlanScreen(Screen):
         if message.purpose == "rows":
             self.rows, self.window = [], None
             self.query_one("#gantt", Static).update(self.app.t("plan.none"))
+            self.query_one("#gantt-axis", Static).update("")
+            self.query_one("#gantt-legend", Static).update("")
 
     def on_resize(self, event) -> None:
         self.draw()
@@ -158,9 +192,17 @@ class PlanScreen(Screen):
         end = self.start + span
         width = max(30, self.query_one("#gantt-box").size.width - 1)
         lines = render_gantt(self.rows, self.start, end, width=width, today=clock.now(), zone=clock.zone())
-        self.query_one("#gantt", Static).update(gantt_text(lines))
+        axis, rows, legend = split_chart(lines)
+        picked = picked_line(rows, self.picked_order())
+        self.query_one("#gantt-axis", Static).update(gantt_text(axis))
+        self.query_one("#gantt", Static).update(gantt_text(rows, picked))
+        self.query_one("#gantt-legend", Static).update(gantt_text(legend))
+        if picked is not None:
+            box = self.query_one("#gantt-box", VerticalScroll)
+            if not box.scroll_y <= picked < box.scroll_y + box.size.height - 1:
+                box.scroll_to(y=max(0, picked - 3), animate=False)
         zone = clock.zone()
-        picked = f"  ▶ {self.rows[self.picked].label}" if self.by == "order" and self.rows else ""
+        picked = f"  ▶ {self.picked_order()}" if self.picked_order() else ""
         self.query_one("#plan-title", Label).update(
             t("plan.title", by=t(f"plan.by.{self.by}"), start=f"{self.start.astimezone(zone):%m-%d %H:%M}",
               end=f"{end.astimezone(zone):%m-%d %H:%M}") + picked)

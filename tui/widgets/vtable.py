@@ -135,7 +135,8 @@ class VirtualTable(ScrollView, can_focus=True):
         if self.source is None:
             return
         widths = [max(c.width, cell_len(self.app.t(f"col.{c.key}"))) for c in self.source.columns]
-        room = self.scrollable_content_region.width - sum(widths) - len(widths)
+        # the vertical scrollbar is reserved: it appears once the count is known, without a resize
+        room = self.size.width - self.styles.scrollbar_size_vertical - sum(widths) - len(widths)
         for i, column in enumerate(self.source.columns):
             extra = min(column.grow, max(0, room))
             widths[i] += extra
