@@ -54,7 +54,7 @@ async def test_number_keys_switch_screens_and_unbound_numbers_do_nothing(demo_db
         await pilot.press("4")
         await settle(pilot)
         assert isinstance(app.screen, PlanScreen)
-        await pilot.press("1", "5")
+        await pilot.press("1", "5", "6")
         await settle(pilot)
         assert isinstance(app.screen, PlanScreen)
         await pilot.press("2")
@@ -309,7 +309,7 @@ async def test_theme_toggle_keys_help_and_command_palette(demo_db):
         await pilot.pause()
         assert not app.screen.query("HelpPanel")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert {"2 Orders", "3 Stock", "4 Plan", "Export", "Search"} <= set(titles)
+        assert {"2 Orders", "3 Stock", "4 Plan", "7 Imports", "Export", "Search"} <= set(titles)
 
 
 async def test_chinese_labels(demo_db):
@@ -319,3 +319,38 @@ async def test_chinese_labels(demo_db):
         assert "订单" in str(app.screen.query_one("#nav").render())
         assert [c.key for c in table(app).source.columns][0] == "channel"
         assert app.t("col.channel") == "渠道"
+
+
+async def test_imports_rejects_of_the_selected_batch_and_mapping_an_unmapped_sku(demo_db):
+    from textual.widgets import Input
+
+    from tui.screens.imports import ImportsScreen
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("7")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportsScreen)
+        batches = table(app, "#batches")
+        rejected = demo_db.scalar("SELECT id FROM import_batch WHERE rejected > 0 ORDER BY id DESC LIMIT 1")
+        while batches.current_row[0] != rejected:
+            await pilot.press("down")
+            await settle(pilot)
+        assert table(app, "#rejects").row_count == demo_db.scalar(
+            "SELECT count(*) FROM import_reject WHERE batch_id = ?", (rejected,))
+        unmapped = table(app, "#unmapped")
+        unmapped.focus()
+        while unmapped.current_row[1] != "SPARE-SHADE-30":
+            await pilot.press("down")
+            await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AskText)
+        app.screen.query_one("#answer", Input).value = "SHD-LIN-30"
+        await pilot.press("enter")
+        await settle(pilot, rounds=6)
+        assert "SPARE-SHADE-30" not in {row[1] for row in unmapped.source.page(demo_db, 0, 100)}
+    assert demo_db.scalar("SELECT sku FROM sku_alias WHERE channel = 'shopify' AND external_sku = 'SPARE-SHADE-30'") \
+        == "SHD-LIN-30"
+    assert demo_db.scalar("SELECT count(*) FROM order_line WHERE external_sku = 'SPARE-SHADE-30' "
+                          "AND mapping = 'unmapped'") == 0

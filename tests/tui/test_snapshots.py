@@ -34,6 +34,7 @@ def _keys(*keys):
     ("stock_count", ("3", "c", *"6975321001019", "enter", *"6975321001019", "enter")),
     ("plan", ("4",)),
     ("plan_by_order", ("4", "b")),
+    ("imports", ("7",)),
 ])
 def test_screen(snap_compare, demo_db, name, keys, size):
     assert snap_compare(OmniApp(demo_db, "en", poll=False), terminal_size=size, run_before=_keys(*keys))
