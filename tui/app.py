@@ -16,7 +16,7 @@ from tui.i18n import Catalogue
 from tui.work import Failed, Loaded, load
 
 POLL_SECONDS = 2.0
-SCREEN_KEYS = dict(SCREEN_ORDER)          # 1 dashboard, 5 close, 6 forecast: next session
+SCREEN_KEYS = dict(SCREEN_ORDER)          # 1 dashboard, 5 close: next session
 
 
 # Screens are imported when first shown: the first screen draws without the planning modules.
@@ -44,6 +44,12 @@ def _imports() -> Screen:
     return ImportsScreen()
 
 
+def _forecast() -> Screen:
+    from tui.screens.forecast import ForecastScreen
+
+    return ForecastScreen()
+
+
 class OmniApp(App):
     CSS_PATH = "omnictl.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -55,7 +61,8 @@ class OmniApp(App):
         self.counting = False            # the stock count holds the keyboard: screen keys are off
         self._poll = poll
         self._data_version: int | None = None
-        self.MODES = {"orders": _orders, "stock": _stock, "plan": _plan, "imports": _imports}
+        self.MODES = {"orders": _orders, "stock": _stock, "plan": _plan, "imports": _imports,
+                      "forecast": _forecast}
         super().__init__()
         self.title = self.t("app.title")
         for key, mode in SCREEN_KEYS.items():

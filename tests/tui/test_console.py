@@ -54,7 +54,7 @@ async def test_number_keys_switch_screens_and_unbound_numbers_do_nothing(demo_db
         await pilot.press("4")
         await settle(pilot)
         assert isinstance(app.screen, PlanScreen)
-        await pilot.press("1", "5", "6")
+        await pilot.press("1", "5")
         await settle(pilot)
         assert isinstance(app.screen, PlanScreen)
         await pilot.press("2")
@@ -309,7 +309,7 @@ async def test_theme_toggle_keys_help_and_command_palette(demo_db):
         await pilot.pause()
         assert not app.screen.query("HelpPanel")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert {"2 Orders", "3 Stock", "4 Plan", "7 Imports", "Export", "Search"} <= set(titles)
+        assert {"2 Orders", "3 Stock", "4 Plan", "6 Forecast", "7 Imports", "Export", "Search"} <= set(titles)
 
 
 async def test_chinese_labels(demo_db):
@@ -354,3 +354,23 @@ async def test_imports_rejects_of_the_selected_batch_and_mapping_an_unmapped_sku
         == "SHD-LIN-30"
     assert demo_db.scalar("SELECT count(*) FROM order_line WHERE external_sku = 'SPARE-SHADE-30' "
                           "AND mapping = 'unmapped'") == 0
+
+
+async def test_forecast_plan_chart_and_suggestion_of_the_selected_sku(demo_db):
+    from tui.screens.forecast import ForecastScreen
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("6")
+        await settle(pilot, rounds=8)
+        assert isinstance(app.screen, ForecastScreen)
+        plan = table(app, "#plan")
+        assert plan.row_count > 0
+        first = plan.current_row
+        assert app.screen.view.sku == first[0] and app.screen.view.forecast
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.screen.sku == plan.current_row[0]
+        info = str(app.screen.query_one("#forecast-info").render())
+        assert "method" in info
+    assert demo_db.scalar("SELECT count(*) FROM forecast_run WHERE bucket = 'day'") >= 1

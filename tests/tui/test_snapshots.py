@@ -35,6 +35,7 @@ def _keys(*keys):
     ("plan", ("4",)),
     ("plan_by_order", ("4", "b")),
     ("imports", ("7",)),
+    ("forecast", ("6",)),
 ])
 def test_screen(snap_compare, demo_db, name, keys, size):
     assert snap_compare(OmniApp(demo_db, "en", poll=False), terminal_size=size, run_before=_keys(*keys))
