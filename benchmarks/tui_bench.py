@@ -147,7 +147,42 @@ def build_demo(workdir: Path) -> Path:
     return path
 
 
+def paging(name: str, db_path: Path) -> None:
+    """The orders table's data: its count and a page at the top, the middle and the end, beside
+    raw sqlite3 reading the same ids in the same order."""
+    import sqlite3
+
+    from omnictl import browse
+    from omnictl.db import open_db
+
+    db = open_db(db_path, migrate=False)
+    raw = sqlite3.connect(db_path)
+    where = browse.OrderFilter()
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+        return statistics.median(times) * 1000
+
+    total = browse.count_orders(db, where)
+    ours = best(lambda: browse.count_orders(db, where))
+    base = best(lambda: raw.execute("SELECT count(*) FROM sales_order").fetchone())
+    print(f"{name}: count of {total:,} orders  omnictl {ours:.1f} ms   sqlite3 {base:.1f} ms   ratio {ours / base:.2f}")
+    for label, offset in (("top", 0), ("middle", total // 2), ("end", max(0, total - 100))):
+        ours = best(lambda: browse.page_orders(db, where, offset, 100))
+        base = best(lambda: raw.execute("SELECT id FROM sales_order ORDER BY ordered_on DESC, id DESC LIMIT 100 "
+                                        "OFFSET ?", (offset,)).fetchall())
+        print(f"{name}: page of 100 at the {label:<6}  omnictl {ours:.1f} ms   sqlite3 ids only {base:.1f} ms   "
+              f"ratio {ours / base:.2f}")
+    db.close()
+    raw.close()
+
+
 def report(name: str, db_path: Path, runs: int, keys: int) -> None:
+    paging(name, db_path)
     ours = [launch(["--child", str(db_path), "--keys", str(keys)]) for _ in range(runs)]
     floor = [launch(["--floor", "--keys", str(keys)]) for _ in range(runs)]
     ours_s = statistics.median(d for d, _ in ours)

@@ -25,11 +25,16 @@ if TYPE_CHECKING:
 STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled", "returned", "refunded")   # orders.STATUSES
 ORDER_COLUMNS = ("id", "channel", "order", "date", "customer", "status", "lines", "total", "ship by")
 
+# The page's ids first (OFFSET walks the ordered_on index only), then their columns: joining
+# before the OFFSET would look up the party and count the lines of every skipped order.
 _PAGE_SQL = """
 SELECT o.id, o.channel, o.external_id, o.ordered_on, p.name,  o.status,
        (SELECT count(*) FROM order_line l WHERE l.order_id = o.id), o.total_minor, o.currency,
        o.promised_ship_by
-FROM sales_order o LEFT JOIN party p ON p.id = o.party_id
+FROM (SELECT o.id FROM sales_order o{where} ORDER BY o.ordered_on DESC, o.id DESC LIMIT ? OFFSET ?) AS pick
+JOIN sales_order o ON o.id = pick.id
+LEFT JOIN party p ON p.id = o.party_id
+ORDER BY o.ordered_on DESC, o.id DESC
 """
 
 
@@ -75,8 +80,7 @@ def count_orders(db: Database, where: OrderFilter = OrderFilter()) -> int:
 def page_orders(db: Database, where: OrderFilter, offset: int, limit: int) -> list[tuple]:
     """Rows of ORDER_COLUMNS, newest first, from `offset`."""
     sql, params = where.where()
-    rows = db.conn.execute(_PAGE_SQL + sql + " ORDER BY o.ordered_on DESC, o.id DESC LIMIT ? OFFSET ?",
-                           [*params, int(limit), int(offset)])
+    rows = db.conn.execute(_PAGE_SQL.format(where=sql), [*params, int(limit), int(offset)])
     return [(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], money(r[7], r[8]), r[9] or "") for r in rows]
 
 

@@ -3,6 +3,7 @@ English and Chinese labels, and a refresh when another process writes the databa
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 
@@ -16,6 +17,17 @@ from tui.i18n import Catalogue
 from tui.work import Failed, Loaded, load
 
 POLL_SECONDS = 2.0
+WARM_UP_AFTER_S = 0.3
+
+
+def _warm_up() -> None:
+    """Import the other screens (and the domain models they bind) once the first screen is
+    drawn, so that the first visit of each is not also its import."""
+    import importlib
+
+    for name in ("tui.screens.stock", "tui.screens.plan", "tui.screens.imports", "tui.screens.forecast",
+                 "omnictl.order_card", "omnictl.search"):
+        importlib.import_module(name)
 SCREEN_KEYS = dict(SCREEN_ORDER)          # 1 dashboard, 5 close: next session
 
 
@@ -74,6 +86,7 @@ class OmniApp(App):
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         self.switch_mode("orders")
+        self.set_timer(WARM_UP_AFTER_S, lambda: self.run_worker(_warm_up, thread=True, group="warm-up"))
         if self._poll:
             self.set_interval(POLL_SECONDS, self.check_for_changes)
             load(self, "data_version", data_version)
@@ -122,6 +135,19 @@ class OmniApp(App):
         refresh = getattr(self.screen, "refresh_data", None)
         if refresh is not None:
             refresh()
+
+    def _fatal_error(self) -> None:
+        """An unexpected error ends the app without a traceback on the screen: `omnictl tui`
+        then reports it in one sentence (OMNICTL_DEBUG=1 shows Textual's traceback)."""
+        if os.environ.get("OMNICTL_DEBUG"):
+            super()._fatal_error()
+            return
+        self.bell()
+        self._close_messages_no_wait()
+
+    @property
+    def failure(self) -> BaseException | None:
+        return self._exception
 
     # -- messages up ------------------------------------------------------------------------
 

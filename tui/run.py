@@ -8,4 +8,7 @@ from omnictl.db import Database
 def run_console(db: Database, lang: str | None = None) -> None:
     from tui.app import OmniApp
 
-    OmniApp(db, lang).run()
+    app = OmniApp(db, lang)
+    app.run()
+    if app.failure is not None:
+        raise app.failure              # `omnictl`'s last guard turns it into one sentence

@@ -374,3 +374,18 @@ async def test_forecast_plan_chart_and_suggestion_of_the_selected_sku(demo_db):
         info = str(app.screen.query_one("#forecast-info").render())
         assert "method" in info
     assert demo_db.scalar("SELECT count(*) FROM forecast_run WHERE bucket = 'day'") >= 1
+
+
+async def test_an_unexpected_error_ends_the_app_without_a_traceback(demo_db, monkeypatch):
+    monkeypatch.delenv("OMNICTL_DEBUG", raising=False)
+
+    def broken(self, message):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(OrdersScreen, "on_loaded", broken)
+    app = app_for(demo_db)
+    with pytest.raises(ValueError, match="boom"):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("slash", *"WX-0589", "enter")
+            await settle(pilot)
+    assert isinstance(app.failure, ValueError) and app._exit_renderables == []

@@ -127,6 +127,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._fit()
         if not same:
             self.cursor = 0
+            self.row_count = None
             self.scroll_to(0, 0, animate=False)
         self.reload()
 
@@ -155,7 +156,13 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         self._pages.clear()
         self._asked.clear()
+        page = self.cursor // PAGE_SIZE         # the rows in view first: a filtered count may scan the table
+        self._asked[page] = load(self, f"page:{page}", self.source.page, page * PAGE_SIZE, PAGE_SIZE)
         self._count_request = load(self, "count", self.source.count)
+
+    def _known_rows(self) -> int:
+        """The count, or until it is read, the rows of the first page."""
+        return self.row_count if self.row_count is not None else len(self._pages.get(0, ()))
 
     @property
     def current_row(self) -> tuple | None:
@@ -183,6 +190,8 @@ class VirtualTable(ScrollView, can_focus=True):
             if self._asked.get(page) != message.number:
                 return
             self._pages[page] = message.result
+            if self.row_count is None and page == 0:
+                self.virtual_size = Size(sum(self._widths) + len(self._widths), len(message.result) + 1)
             while len(self._pages) > CACHED_PAGES:
                 self._pages.pop(next(iter(self._pages)))
             self.refresh()
@@ -289,7 +298,7 @@ class VirtualTable(ScrollView, can_focus=True):
                                style)
             return strip.crop_extend(scroll_x, scroll_x + width, style)
         index = scroll_y + y - 1
-        if self.row_count is None or index >= self.row_count:
+        if index >= self._known_rows():
             if self.row_count == 0 and y == 1:
                 return Strip([Segment(self.app.t("table.empty"), base)]).crop_extend(0, width, base)
             return Strip.blank(width, base)
