@@ -48,7 +48,7 @@ def _table_drawn(app, selector: str):
             table = app.screen.query_one(selector, VirtualTable)
         except Exception:
             return False
-        return table.row_count is not None and (table.row_count == 0 or 0 in table._pages)
+        return 0 in table._pages or table.row_count == 0      # rows on screen (the count may follow)
     return ready
 
 
