@@ -10,11 +10,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from omnictl.forecast.run import show_forecast
 from omnictl.replenish import replenish_plan
 from tui.screens.common import localize_bindings, nav_bar
+from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
 from tui.work import Loaded, load
 
@@ -66,7 +67,7 @@ class ForecastScreen(Screen):
         yield Label("", id="chart-title", classes="section")
         yield Static("", id="chart")
         yield Static("", id="forecast-info")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#plan", VirtualTable).focus()

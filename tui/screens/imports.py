@@ -9,12 +9,13 @@ import getpass
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from omnictl.batches import get_batch, list_batches
 from omnictl.skus import map_sku, unmapped
 from tui.screens.common import localize_bindings, nav_bar
 from tui.screens.dialogs import AskText
+from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
 from tui.work import Loaded, load
 
@@ -56,7 +57,7 @@ class ImportsScreen(Screen):
         yield VirtualTable(id="rejects")
         yield Label(self.app.t("imports.unmapped"), classes="section")
         yield VirtualTable(id="unmapped")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#batches", VirtualTable).focus()

@@ -12,10 +12,11 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from omnictl import browse
 from tui.screens.common import localize_bindings, nav_bar
+from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, Source, VirtualTable, rows_source
 from tui.work import Loaded, load
 
@@ -75,7 +76,7 @@ class OrdersScreen(Screen):
             yield Input(placeholder=t("orders.from"), id="since", compact=True, max_length=10)
             yield Input(placeholder=t("orders.to"), id="until", compact=True, max_length=10)
         yield VirtualTable(id="orders")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._retitle()
@@ -160,7 +161,7 @@ class OrderScreen(Screen):
         yield Static(self.app.t("table.loading"), id="order-title", classes="nav")
         with VerticalScroll(id="order-body"):
             yield Static(id="order-card")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_data()

@@ -14,7 +14,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from omnictl import clock
 from omnictl.planning.gantt import render_gantt
@@ -22,6 +22,7 @@ from omnictl.planning.orders import explain
 from omnictl.planning.schedule import gantt_rows, rush
 from tui.screens.common import localize_bindings, nav_bar
 from tui.screens.dialogs import AskText, Confirm, ShowText
+from tui.widgets.keybar import KeyBar
 from tui.work import Loaded, load
 
 STYLES = {"bar": "on blue", "late": "bold white on red", "bottleneck": "black on yellow", "frozen": "on grey35",
@@ -138,7 +139,7 @@ class PlanScreen(Screen):
         with GanttBox(id="gantt-box"):
             yield Static("", id="gantt")
         yield Static("", id="gantt-legend")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_data()

@@ -18,13 +18,14 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select
+from textual.widgets import Input, Label, Select
 
 from omnictl import browse
 from omnictl.inventory import list_moves, positions
 from omnictl.reconcile import book_for_code, reconcile_counts
 from tui.screens.common import localize_bindings, nav_bar
 from tui.screens.dialogs import Confirm
+from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
 from tui.work import Loaded, load
 
@@ -96,7 +97,7 @@ class StockScreen(Screen):
             yield Input(placeholder=t("stock.scan"), id="scan")
             yield VirtualTable(id="counted")
             yield Label("", id="count-totals")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#count-panel").display = False
