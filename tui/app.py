@@ -17,7 +17,7 @@ from tui.i18n import Catalogue
 from tui.work import Failed, Loaded, load
 
 POLL_SECONDS = 2.0
-WARM_UP_AFTER_S = 0.3
+WARM_UP_AFTER_S = 0.5
 
 
 def _warm_up() -> None:
@@ -73,6 +73,7 @@ class OmniApp(App):
         self.counting = False            # the stock count holds the keyboard: screen keys are off
         self._poll = poll
         self._data_version: int | None = None
+        self._warming = False
         self.MODES = {"orders": _orders, "stock": _stock, "plan": _plan, "imports": _imports,
                       "forecast": _forecast}
         super().__init__()
@@ -86,12 +87,18 @@ class OmniApp(App):
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         self.switch_mode("orders")
-        self.set_timer(WARM_UP_AFTER_S, lambda: self.run_worker(_warm_up, thread=True, group="warm-up"))
         if self._poll:
             self.set_interval(POLL_SECONDS, self.check_for_changes)
             load(self, "data_version", data_version)
 
     # -- keys -----------------------------------------------------------------------------
+
+    def rows_shown(self) -> None:
+        """A table drew its first rows: import the other screens soon, off the UI thread (not
+        before: the imports would compete with the first screen for the interpreter)."""
+        if not self._warming:
+            self._warming = True
+            self.set_timer(WARM_UP_AFTER_S, lambda: self.run_worker(_warm_up, thread=True, group="warm-up"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.counting and action in ("show", "toggle_theme", "keys", "command_palette"):

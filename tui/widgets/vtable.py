@@ -190,6 +190,7 @@ class VirtualTable(ScrollView, can_focus=True):
             if self._asked.get(page) != message.number:
                 return
             self._pages[page] = message.result
+            getattr(self.app, "rows_shown", lambda: None)()
             if self.row_count is None and page == 0:
                 self.virtual_size = Size(sum(self._widths) + len(self._widths), len(message.result) + 1)
             while len(self._pages) > CACHED_PAGES:
