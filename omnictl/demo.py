@@ -472,7 +472,8 @@ def _forecast_story(db, spec: dict, exports: Path, today: date) -> DemoForecast:
                          f"{_figure(info.wape)}; next 7 days {week.get(sku, 0.0):.0f}")
     stockouts = []
     for line in sorted((p for p in replenish_plan(db) if p.stockout_on), key=lambda p: (p.stockout_on, p.sku)):
-        action = f"{line.action} {line.suggested:g} by {line.order_by}" if line.suggested else "covered later"
+        source = f" from {line.source}" if line.source else ""
+        action = f"{line.action} {line.suggested:g}{source} by {line.order_by}" if line.suggested else "covered later"
         stockouts.append(f"{line.sku} at {line.location} runs out {line.stockout_on} ({line.atp:g} free, "
                          f"{line.daily_forecast:.1f}/day); {action}{' (late)' if line.late else ''}")
     return DemoForecast(history_file=target.name, history_orders=imported.orders, run_id=run.id,
