@@ -113,6 +113,16 @@ class DemoPlan(BaseModel):
     gantt: list[str] = []              # the schedule by work center, ASCII, 100 cells wide
 
 
+class DemoClose(BaseModel):
+    files: list[str]                   # the shop-floor files imported before the close
+    date: str                          # the day closed: yesterday
+    status: str
+    checks: dict[str, str]             # check → ok, warn or fail
+    t3: list[str]                      # T-3 findings
+    consumption: list[str]             # material deviations
+    open_exceptions: int
+
+
 class DemoForecast(BaseModel):
     history_file: str                  # the order book's history, in omnictl's own layout
     history_orders: int
@@ -144,6 +154,7 @@ class DemoTour(BaseModel):
     cross_channel_customer: DemoCustomer | None
     stock: DemoStock | None = None
     plan: DemoPlan | None = None
+    close: DemoClose | None = None
     forecast: DemoForecast | None = None
     try_next: list[str]
 
@@ -363,7 +374,8 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
     with db.write():
         for key, value in (("company.name", company["name"]), ("company.timezone", company["timezone"]),
                            ("company.currency", company["currency"]),
-                           (MARKER_SETTING, clock.utc_now_iso()), ("demo.today", today.isoformat())):
+                           (MARKER_SETTING, clock.utc_now_iso()), ("demo.today", today.isoformat()),
+                           *manifest.get("settings", {}).items()):
             db.execute("INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                        "SET value = excluded.value", (key, value))
 
@@ -404,7 +416,43 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
     _schedule_story(db, tour.plan, manifest["plan"]["rush"])
     if "forecast" in manifest:
         tour.forecast = _forecast_story(db, manifest["forecast"], exports, today)
+    if "shopfloor" in manifest:
+        tour.close = _close_story(db, manifest["shopfloor"], exports, now)
     return tour
+
+
+MO_TOKEN = re.compile(r"<MO:(?P<sku>[\w-]+)(?::(?P<reason>order|stock|component))?>")
+
+
+def _close_story(db, spec: dict, exports: Path, now: datetime) -> DemoClose:
+    """The shop floor's last days imported, then yesterday's daily close run (日清日结)."""
+    from omnictl.close import run_close
+    from omnictl.shopfloor import import_shopfloor
+
+    def order_number(match: re.Match) -> str:
+        number = db.scalar("SELECT number FROM production_order WHERE sku = ? AND reason LIKE ? AND status IN "
+                           "('planned', 'released', 'started') ORDER BY due_on, number LIMIT 1",
+                           (match["sku"], match["reason"] or "%"))
+        if number is None:
+            raise InputFileError(f"sample data: no open production order of {match['sku']} for the shop floor")
+        return number
+
+    files = []
+    for item in spec["files"]:
+        target = exports / render_text(item["output"], item, now)
+        target.write_text(render_text(MO_TOKEN.sub(order_number, _read(item["template"])), item, now),
+                          encoding="utf-8")
+        result = import_shopfloor(db, target, actor=ACTOR)
+        if result.rejected:
+            raise InputFileError(f"sample data {item['template']}: {result.rejects[0].reason}")
+        files.append(target.name)
+    report = run_close(db, actor=ACTOR)
+    return DemoClose(files=files, date=report.date, status=report.status,
+                     checks={c.name: c.status for c in report.checks},
+                     t3=[e.finding for e in report.exceptions if e.check == "t3"],
+                     consumption=[e.finding for e in report.exceptions if e.check == "consumption"],
+                     open_exceptions=sum(1 for e in report.exceptions if e.is_open))
+
 
 
 def history_rows(spec: dict, today: date) -> list[list[str]]:
@@ -625,6 +673,10 @@ def _try_next(manifest: dict, target: Path, exports: Path | None, tour: DemoTour
         commands.append(f"{base} plan list")
         commands.append(f"{base} plan explain {tour.plan.first}")
         commands.append(f"{base} plan materials")
+    if tour.close:
+        commands.append(f"{base} close show {tour.close.date}")
+        commands.append(f"{base} exceptions list --open")
+        commands.append(f"{base} close run --date {tour.close.date} --markdown close-{tour.close.date}.md --lang zh")
     if tour.forecast:
         shown = load_manifest()["forecast"]["show"][0]
         commands.append(f"{base} forecast show {shown} --bucket week")

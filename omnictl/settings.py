@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from omnictl import clock
+from omnictl import audit, clock
 from omnictl.db import Database
 from omnictl.errors import UsageError
 from omnictl.models import SettingChange, SettingInfo, SettingsResult
@@ -186,6 +186,9 @@ REGISTRY: list[Setting] = [
     Setting("close.escalation", ROLES, "planner,line lead,plant manager",
             "Escalation ladder, lowest first: an exception not closed by its deadline moves to "
             "the next role."),
+    Setting("close.deadline_days", DAYS_1, "1",
+            "Days an exception of the daily close has to be closed, from the close date; past it the "
+            "exception escalates one level up close.escalation."),
     Setting("close.consumption_tolerance_pct", PERCENT, "5",
             "Material issued beyond the bill of materials by more than this percentage (scrap "
             "included) fails the daily close's consumption check."),
@@ -344,6 +347,8 @@ def _apply(db: Database, wanted: dict[str, str | None], actor: str) -> SettingsR
                            "SET value = excluded.value", (key, text))
             item = _entry(key)
             result.changes.append(SettingChange(key=key, old=old, new=text, value=_info(item, key, text).value))
+            audit.record(db, actor, "setting.unset" if text is None else "setting.set", key,
+                         {"value": old}, {"value": text})
             if key == "company.timezone":
                 new_zone = text or item.default
                 if new_zone != (old or item.default):

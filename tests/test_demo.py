@@ -320,6 +320,35 @@ def test_schedule_rush_and_gantt_story(demo):
     assert db.scalar("SELECT kind FROM schedule_run WHERE is_current = 1") == "run"   # the rush is not accepted
 
 
+def test_close_story(demo, tmp_path):
+    """The shop floor's last three days are imported; yesterday's close fails on material and T-3."""
+    tour, db = demo
+    close = tour.close
+    assert close.files == ["报工_20261124.csv", "领料_20261124.csv"]
+    assert (close.date, close.status) == ("2026-11-24", "fail")
+    assert close.checks == {"channels": "warn", "production": "ok", "consumption": "fail", "stock": "warn",
+                            "t3": "fail", "escalation": "ok"}
+    # 4 good rabbit shells in three days (3 torn), 1 sheet each + 4% scrap = 4.16 sheets; 8 were issued
+    assert close.consumption == ["MO-000006 RAW-PAP: issued 8 against a standard of 4.16: 3.84 over (+92%)"]
+    assert [line.split(" (")[0] for line in close.t3] == ["MO-000007", "MO-000001"]
+    assert db.scalar("SELECT count(*) FROM shopfloor_report") == 3
+    assert db.scalar("SELECT count(*) FROM material_issue") == 5
+    assert db.scalar("SELECT status FROM close_run WHERE close_date = '2026-11-24'") == "fail"
+    assert db.scalar("SELECT o.status FROM operation o JOIN production_order p ON p.id = o.production_id "
+                     "WHERE p.number = 'MO-000006' AND o.seq = 10") == "partly done"
+    assert any(c.endswith("close show 2026-11-24") for c in tour.try_next)
+    assert (tmp_path / "demo-exports" / "领料_20261124.csv").exists()
+
+
+def test_cli_demo_tour_shows_the_close(cli, db_path):
+    result = cli("demo")
+    assert result.code == 0, result
+    assert "Daily close (日清日结) of 2026-11-24" in result.stdout
+    assert "material: MO-000006 RAW-PAP: issued 8 against a standard of 4.16" in result.stdout
+    shown = cli("close", "show", "2026-11-24", "--json")
+    assert shown.code == 0 and shown.json()["status"] == "fail"
+
+
 def test_demo_forecast_from_a_year_of_history_and_stockouts_ahead(demo):
     tour, db = demo
     fc = tour.forecast

@@ -363,12 +363,28 @@ def show_demo_tour(tour) -> None:
             out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     if tour.forecast:
         _show_demo_forecast(tour.forecast, say, escape)
+    if tour.close:
+        _show_demo_close(tour, say, escape)
     say()
     if tour.exports_dir:
         say(f"The exports it imported are kept in {escape(tour.exports_dir)}")
     say("[bold]Try next[/bold]")
     for command in tour.try_next:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)   # never wrapped: copyable
+
+
+def _show_demo_close(tour, say, escape) -> None:
+    close = tour.close
+    say()
+    say(f"[bold]Daily close (日清日结) of {close.date}[/bold], after the shop floor's reports and issues "
+        f"({escape(', '.join(close.files))}): [bold red]{close.status}[/bold red]; "
+        + ", ".join(f"{name} {status}" for name, status in close.checks.items()))
+    for line in close.consumption:
+        say(f"  material: {escape(line)}")
+    for line in close.t3:
+        say(f"  [bold red]T-3[/bold red]: {escape(line)}")
+    say(f"  {close.open_exceptions} open exception(s), each with a standard, a deadline and an owner; see "
+        f"omnictl --db {escape(tour.database)} close show {close.date}")
 
 
 def _show_demo_forecast(forecast, say, escape) -> None:
