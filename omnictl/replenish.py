@@ -4,7 +4,8 @@
 
 - Daily demand: per SKU, the latest stored day-level forecast run that has it, with sales'
   forecast blended in or overriding (the consensus, `omnictl.forecast.demand.latest_daily`);
-  with no day run at all one is run first (`run_forecast(db, bucket='day', horizon=…)`). A
+  with no day run at all one is run first (`run_forecast(db, bucket=None)`: the default
+  levels, days to the end of the next quarter). A
   location's series is the run's location split; a SKU the run did not split (no demand
   location) is put at the home warehouse. A day the run does not cover counts the mean of
   the run's last 7 days. Open orders consume it week by week, as in `plan orders`
@@ -111,7 +112,7 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
         raise NotFound(f"no location '{location}'")
     if db.scalar("SELECT 1 FROM forecast WHERE bucket = 'day' LIMIT 1") is None:
         try:
-            run_forecast(db, bucket="day", horizon=horizon_days)
+            run_forecast(db, bucket=None)
         except NotFound:
             pass                                     # no demand history: nothing forecast
     m = Master(db)

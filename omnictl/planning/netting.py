@@ -290,7 +290,7 @@ class _Planner:
         if unforecast:
             self.result.notes.append(
                 f"{len(unforecast)} make-to-stock SKU(s) have no stored day forecast, so only their open orders and "
-                f"safety stock are planned (omnictl forecast run --bucket day): {', '.join(unforecast[:5])}"
+                f"safety stock are planned (omnictl forecast run): {', '.join(unforecast[:5])}"
                 f"{' …' if len(unforecast) > 5 else ''}")
 
     def _end_of(self, day: date) -> float:
