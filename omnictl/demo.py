@@ -127,6 +127,7 @@ class DemoForecast(BaseModel):
     history_file: str                  # the order book's history, in omnictl's own layout
     history_orders: int
     run_id: int
+    backtest_run_id: int | None = None  # the same forecast as of 28 days ago, for `forecast accuracy`
     skus: int                          # SKUs forecast
     shown: list[str]                   # "QS-LT-S: hw, MASE 0.71, WAPE 0.28; next 7 days 41"
     stockouts: list[str]               # "QS-LT-S at WH-NB runs out 2026-12-01; produce 60 by …"
@@ -503,11 +504,13 @@ def _forecast_story(db, spec: dict, exports: Path, today: date) -> DemoForecast:
                          "customer_phone", "customer_email"])
         writer.writerows(rows)
     [imported] = import_files(db, [target], actor=ACTOR)
-    run = run_forecast(db, bucket="day", horizon=28, actor=ACTOR)
+    # a backtest four weeks back first, so `forecast accuracy` has passed periods to measure
+    backtest = run_forecast(db, bucket=None, as_of=today - timedelta(days=28), actor=ACTOR)
+    run = run_forecast(db, bucket=None, actor=ACTOR)
     by_sku = {info.sku: info for info in run.skus}
     week = {}
     for row in run.rows:
-        if row.period_start < (today + timedelta(days=7)).isoformat():
+        if row.bucket == "day" and row.period_start < (today + timedelta(days=7)).isoformat():
             week[row.sku] = week.get(row.sku, 0.0) + row.quantity
     shown = []
     for sku in spec["show"]:
@@ -517,10 +520,12 @@ def _forecast_story(db, spec: dict, exports: Path, today: date) -> DemoForecast:
                          f"{_figure(info.wape)}; next 7 days {week.get(sku, 0.0):.0f}")
     stockouts = []
     for line in sorted((p for p in replenish_plan(db) if p.stockout_on), key=lambda p: (p.stockout_on, p.sku)):
-        action = f"{line.action} {line.suggested:g} by {line.order_by}" if line.suggested else "covered later"
+        source = f" from {line.source}" if line.source else ""
+        action = f"{line.action} {line.suggested:g}{source} by {line.order_by}" if line.suggested else "covered later"
         stockouts.append(f"{line.sku} at {line.location} runs out {line.stockout_on} ({line.atp:g} free, "
                          f"{line.daily_forecast:.1f}/day); {action}{' (late)' if line.late else ''}")
     return DemoForecast(history_file=target.name, history_orders=imported.orders, run_id=run.id,
+                        backtest_run_id=backtest.id,
                         skus=len(run.skus), shown=shown, stockouts=stockouts)
 
 

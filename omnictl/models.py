@@ -913,7 +913,8 @@ class ReplenishPlanLine(BaseModel):
     sku: str
     location: str
     unit: str
-    action: str                                 # buy (no routing) or produce (has a routing)
+    action: str                                 # buy (no routing), produce (has a routing), transfer (at a store)
+    source: str | None = None                   # transfer: the warehouse the store is stocked from
     on_hand: float
     reserved: float                             # open sales demand
     atp: float                                  # on hand − reserved

@@ -4,7 +4,8 @@
 
 - Daily demand: per SKU, the latest stored day-level forecast run that has it, with sales'
   forecast blended in or overriding (the consensus, `omnictl.forecast.demand.latest_daily`);
-  with no day run at all one is run first (`run_forecast(db, bucket='day', horizon=…)`). A
+  with no day run at all one is run first (`run_forecast(db, bucket=None)`: the default
+  levels, days to the end of the next quarter). A
   location's series is the run's location split; a SKU the run did not split (no demand
   location) is put at the home warehouse. A day the run does not cover counts the mean of
   the run's last 7 days. Open orders consume it week by week, as in `plan orders`
@@ -34,6 +35,11 @@
   plus review period after the arrival + safety stock − projected at arrival (less receipts
   due in that window); in whole units, at least the minimum order quantity. Order by = need
   date − lead time (before today: late). A SKU with a routing is produced, else bought.
+- Stores (location kind `store`) never produce or buy: a store's suggestion is a transfer
+  from the warehouse that stocks it (where the SKU's work centers stand, else the home
+  warehouse), with no lead time (none is in the master data: it is due the day it is needed),
+  and it is demand at that warehouse on its order-by day, so the warehouse's projection and
+  its production or purchase suggestion cover it. Stores are computed first for that reason.
 
 `turnover`: over the last `days` complete days (ending yesterday, or a given end day), per SKU over all
 locations: average on hand = mean of the end-of-day on hand of every day in the period (from
@@ -96,7 +102,7 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
     """Per SKU and location: forecast demand, safety stock, reorder point, projection, stock-out
     date and a suggested purchase or production quantity (see the module docstring)."""
     from omnictl.forecast.run import run_forecast
-    from omnictl.planning.bom import Master, home_warehouse, warehouses
+    from omnictl.planning.bom import Master, home_warehouse, producing_warehouses, stores, warehouses
 
     if horizon_days < 1:
         raise UsageError("--horizon must be at least 1 day")
@@ -106,13 +112,13 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
         raise NotFound(f"no location '{location}'")
     if db.scalar("SELECT 1 FROM forecast WHERE bucket = 'day' LIMIT 1") is None:
         try:
-            run_forecast(db, bucket="day", horizon=horizon_days)
+            run_forecast(db, bucket=None)
         except NotFound:
             pass                                     # no demand history: nothing forecast
     m = Master(db)
     today = clock.today()
     z = z_value(settings.get(db, "forecast.service_level_pct"))
-    stores, home = warehouses(db), home_warehouse(db)
+    depots, home, shops, producing = warehouses(db), home_warehouse(db), stores(db), producing_warehouses(db)
     forecasts = latest_daily(db)
 
     series: dict[tuple[str, str], dict[str, float]] = {}
@@ -140,10 +146,25 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
     pairs = set(series) | {k for k, q in held.items() if abs(q) > EPS} | set(held_back) | set(arrivals)
     pairs = {p for p in pairs if p[0] in m.skus and (sku is None or p[0] == sku)
              and (location is None or p[1] == location)}
+    def source_of(code: str, loc: str) -> str | None:
+        """The warehouse a store is stocked from (None: not a store, or no warehouse)."""
+        found = producing.get(code) or home if loc in shops else None
+        return found if found != loc else None
+
+    # stores first: what they need transferred is demand at their warehouse on its order-by day
+    transfers_out: dict[tuple[str, str], dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    everywhere = {p for p in set(series) | {k for k, q in held.items() if abs(q) > EPS} | set(held_back) | set(arrivals)
+                  if p[0] in m.skus and (sku is None or p[0] == sku)}
+    for code, loc in everywhere:
+        source = source_of(code, loc)
+        if source and (location is None or location in (loc, source)):
+            pairs |= {(code, loc), (code, source)}    # a store computed for its warehouse's sake is not shown
     result = []
-    for code, loc in sorted(pairs):
+    for code, loc in sorted(pairs, key=lambda p: (p[1] not in shops, p)):
         info = m.skus[code]
-        lead = int(info.lead_time_days or 0)
+        source = source_of(code, loc)
+        # a store has no purchase or production lead time: a transfer arrives the day it is needed
+        lead = 0 if source else int(info.lead_time_days or 0)
         span = horizon_days + lead + REVIEW_DAYS         # enough days to size an order at the horizon's end
         days = [today + timedelta(days=i) for i in range(span)]
         fc = fill_days(series.get((code, loc), {}), days)
@@ -156,13 +177,15 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
         else:
             sigma, basis = math.sqrt(mean), "poisson"
         statistical = z * sigma * math.sqrt(lead)
-        master_safety = info.safety_stock if loc in stores else 0.0
+        master_safety = info.safety_stock if loc in depots else 0.0
         safety = max(statistical, master_safety)
         reorder = sum(fc[:lead]) + safety
         on_hand, reserved = held.get((code, loc), 0.0), held_back.get((code, loc), 0.0)
         incoming = defaultdict(float)
         for day, quantity in arrivals.get((code, loc), ()):
             incoming[(day - today).days] += quantity
+        for i, quantity in transfers_out.get((code, loc), {}).items():
+            incoming[i] -= quantity
         balance, projection = on_hand - reserved, []
         for i in range(span):
             balance += incoming.get(i, 0.0) - left[i]
@@ -173,7 +196,8 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
 
         stockout, below, need = first(0.0), first(reorder), first(safety)
         line = ReplenishPlanLine(
-            sku=code, location=loc, unit=info.unit, action="produce" if m.made(code) else "buy",
+            sku=code, location=loc, unit=info.unit,
+            action="transfer" if source else "produce" if m.made(code) else "buy", source=source,
             on_hand=on_hand, reserved=reserved, atp=on_hand - reserved, daily_forecast=round(mean, DIGITS),
             sigma_daily=round(sigma, 4), sigma_basis=basis, lead_time_days=lead, safety_stock=round(safety, DIGITS),
             reorder_point=round(reorder, DIGITS), min_order_qty=info.min_order_qty,
@@ -189,8 +213,11 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
                 line.suggested = max(float(math.ceil(raw - EPS)), info.min_order_qty)
                 order_by = days[need] - timedelta(days=lead)
                 line.order_by, line.late = order_by.isoformat(), order_by < today
-        result.append(line)
-    return result
+                if source:
+                    transfers_out[(code, source)][max((order_by - today).days, 0)] += line.suggested
+        if location is None or loc == location:
+            result.append(line)
+    return sorted(result, key=lambda line: (line.sku, line.location))
 
 
 # -- turnover days ----------------------------------------------------------------------------

@@ -209,14 +209,31 @@ def sniff_delimiter(line: str) -> str:
 def _csv_rows(table: Table) -> Iterator[tuple[int, list[str]]]:
     with _text_stream(table.path, table.encoding) as stream:
         reader = csv.reader(stream, delimiter=table.delimiter)
-        row_no = 0
+        row_no, unterminated = 0, None
         try:
             for values in reader:
                 row_no += 1
+                if unterminated is None and any("\n" in v or "\r" in v for v in values):
+                    unterminated = _unterminated_quote(table)        # one extra pass, only for such files
+                if unterminated and any("\n" in v or "\r" in v for v in values):
+                    raise InputFileError(f"{table.path}: row {row_no} opens a quote (\") that is never closed, "
+                                         "so the rest of the file would be read as one cell")
                 if row_no > table.header_row:
                     yield row_no, values
         except csv.Error as err:
             raise InputFileError(f"{table.path}: row {row_no + 1} cannot be parsed ({err})") from None
+
+
+def _unterminated_quote(table: Table) -> bool:
+    """Whether the file ends inside a quoted field (asked only of a row holding a line break,
+    which is where a quote that is never closed swallows the rest of the file)."""
+    with _text_stream(table.path, table.encoding) as stream:
+        try:
+            for _ in csv.reader(stream, delimiter=table.delimiter, strict=True):
+                pass
+        except csv.Error as err:
+            return "unexpected end of data" in str(err)
+    return False
 
 
 def _open_xlsx(path: Path) -> Table:

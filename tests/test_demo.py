@@ -13,6 +13,7 @@ from omnictl import clock
 from omnictl.db import open_db
 from omnictl.demo import TOKEN, build_demo, load_manifest, render_text, resolve_token, sample_files
 from omnictl.errors import UsageError
+from omnictl.forecast.run import accuracy, show_forecast
 from omnictl.orders import get_order
 from omnictl.skus import unmapped
 
@@ -361,7 +362,23 @@ def test_demo_forecast_from_a_year_of_history_and_stockouts_ahead(demo):
     # a day run over every SKU with demand; smooth SKUs get a seasonal or smoothing method,
     # the celadon lamp (one sale in about six days) an intermittent one
     run = db.one("SELECT bucket, as_of, horizon FROM forecast_run WHERE id = ?", (fc.run_id,))
-    assert tuple(run) == ("day", (TODAY - timedelta(days=1)).isoformat(), 28)
+    # (the default levels: days to the end of the third whole month, February 2027)
+    assert tuple(run) == ("day", (TODAY - timedelta(days=1)).isoformat(), 96)
+    # and the same forecast as of four weeks ago, so accuracy has passed days and weeks to measure
+    backtest = db.one("SELECT bucket, as_of FROM forecast_run WHERE id = ?", (fc.backtest_run_id,))
+    assert tuple(backtest) == ("day", (TODAY - timedelta(days=28)).isoformat()) and fc.backtest_run_id < fc.run_id
+    measured = {(a.sku, a.bucket): a for a in accuracy(db)}
+    backtest_skus = db.scalar("SELECT count(DISTINCT sku) FROM forecast WHERE run_id = ?", (fc.backtest_run_id,))
+    assert measured[("(all SKUs)", "day")].periods == 27 * backtest_skus and measured[("(all SKUs)", "week")].wape > 0
+    # every view of the current run is a sum of its days: the week view of the SKU the tour shows
+    weeks = show_forecast(db, "QS-LT-S", "week")
+    days = show_forecast(db, "QS-LT-S", "day")
+    assert weeks.run_id == days.run_id == fc.run_id and len(weeks.forecast) >= 8
+    first = weeks.forecast[0]
+    in_week = [p.consensus for p in days.forecast
+               if first.period_start <= p.period_start < (date.fromisoformat(first.period_start)
+                                                          + timedelta(days=7)).isoformat()]
+    assert len(in_week) == 7 and first.consensus == pytest.approx(sum(in_week), abs=0.01)
     shown = {line.split(":")[0]: line for line in fc.shown}
     assert set(shown) == {"QS-LT-S", "QS-NL-RAB", "QS-TL-CEL"}
     assert "(smooth)" in shown["QS-LT-S"] and "MASE" in shown["QS-LT-S"] and "n/a" not in shown["QS-LT-S"]

@@ -174,3 +174,55 @@ def test_replenish_subtracts_only_the_forecast_open_orders_left(db):
     assert cup.projection[:5] == pytest.approx([3.2, 2.4, 1.6, 0.8, 0.0])
     assert cup.projection[5:] == pytest.approx([0.0] * 7)
     assert cup.consumed == pytest.approx(6 + 14)
+
+
+# -- stores are stocked from warehouses, never produce -------------------------------------
+
+def _store_and_second_warehouse(db):
+    with db.write():
+        db.execute("INSERT INTO location (code, name, kind) VALUES ('ST', 'Shop floor store', 'store'), "
+                   "('WH2', 'Factory warehouse', 'warehouse')")
+
+
+def test_make_to_stock_forecast_at_a_store_is_made_at_the_warehouse_of_its_work_centers(db):
+    shop = Shop(db).sku("JAR", mts=1, routing=LAMP_ROUTING)
+    _store_and_second_warehouse(db)
+    with db.write():
+        db.execute("INSERT INTO setting VALUES ('plan.horizon_days', '12')")
+    store_day_forecast(db, [("JAR", None, 3), ("JAR", "ST", 2), ("JAR", "WH", 1)])
+    shop.order("O1", "2026-11-28", ("JAR", 4, 500))            # at WH (the channel's location), due 11-27
+    # no work center stands in a warehouse: the store's forecast is made at the home warehouse (WH)
+    plan_orders(db)
+    made = db.query("SELECT location, sum(quantity) AS q, sum(forecast_quantity) AS f FROM production_order "
+                    "WHERE status = 'planned' GROUP BY location")
+    assert [r["location"] for r in made] == ["WH"]
+    # 13 days (11-25 .. 12-07) of 2 a day at the store plus WH's own 1 a day, less what O1 consumed of
+    # WH's first week (5 days: forecast 5, order 4)
+    assert made[0]["f"] == pytest.approx(13 * 2 + 13 * 1 - 4)
+    # the work centers stand in WH2: the store's forecast moves there, WH keeps its own and the order
+    with db.write():
+        db.execute("UPDATE work_center SET location = 'WH2'")
+    plan_orders(db)
+    made = {r["location"]: r["f"] for r in db.query(
+        "SELECT location, sum(forecast_quantity) AS f FROM production_order WHERE status = 'planned' GROUP BY 1")}
+    assert made == {"WH": pytest.approx(13 - 4), "WH2": pytest.approx(26)}
+
+
+def test_replenish_transfers_to_a_store_from_its_warehouse_and_the_warehouse_covers_it(db):
+    from omnictl.replenish import replenish_plan
+
+    shop = Shop(db)
+    _store_and_second_warehouse(db)
+    shop.sku("CUP", lead=3).stock("CUP", 10).stock("CUP", 2, location="ST")
+    store_day_forecast(db, [("CUP", None, 3), ("CUP", "ST", 2), ("CUP", "WH", 1)])
+    store, warehouse = replenish_plan(db, horizon_days=14, sku="CUP")
+    assert (store.location, store.action, store.source, store.lead_time_days) == ("ST", "transfer", "WH", 0)
+    # 2 on hand, 2 a day: below 0 on 11-26; a transfer that lasts the 7-day review period after it
+    assert (store.need_on, store.order_by, store.suggested) == ("2026-11-26", "2026-11-26", 16)
+    # the warehouse ships it: its projection falls by 16 on that day, and it is bought there
+    assert warehouse.location == "WH" and warehouse.action == "buy" and warehouse.source is None
+    assert warehouse.projection[:3] == pytest.approx([9, 10 - 2 - 16, 10 - 3 - 16])
+    assert warehouse.suggested > 0
+    # asked for the warehouse alone, it still counts the store's transfer
+    [alone] = replenish_plan(db, horizon_days=14, sku="CUP", location="WH")
+    assert alone.projection == warehouse.projection

@@ -12,6 +12,7 @@ from omnictl import clock
 from omnictl.exporter import COLUMNS
 from omnictl.forecast import methods as M
 from omnictl.forecast.run import accuracy, history, import_sales, run_forecast, show_forecast
+from omnictl.errors import InputFileError, NotFound, StrictRejects, UsageError
 from omnictl.importer import import_files
 
 # (order, line, ordered_at UTC, fulfilment, sku, quantity). Company timezone: Europe/Berlin (UTC+1).
@@ -113,7 +114,8 @@ def test_accuracy_compares_passed_periods_with_actuals(shop):
     run_forecast(shop, "day", horizon=3, as_of="2026-11-21", sku="LAMP")
     stored = {r["period_start"]: r["quantity"] for r in shop.query("SELECT * FROM forecast WHERE location IS NULL")}
     assert sorted(stored) == ["2026-11-22", "2026-11-23", "2026-11-24"]
-    [row] = accuracy(shop)
+    row, everything = accuracy(shop)          # the SKU, then the total over all SKUs (here the same one)
+    assert everything.sku == "(all SKUs)" and everything.model_dump(exclude={"sku"}) == row.model_dump(exclude={"sku"})
     total = sum(stored.values())
     assert (row.sku, row.bucket, row.runs, row.periods, row.actual) == ("LAMP", "day", 1, 3, 100.0)
     err = sum(abs(q - (100 if p == "2026-11-23" else 0)) for p, q in stored.items())
@@ -157,7 +159,8 @@ def test_cli_run_json_show_accuracy_and_exit_codes(shop, cli, db_path, tmp_path)
     assert cli("forecast", "show", "NOPE").code == 2
     bad = tmp_path / "bad.csv"
     bad.write_text("sku,period,quantity\nNOPE,2026-12,1\n", encoding="utf-8")
-    assert cli("forecast", "import-sales", str(bad)).code == 1
+    assert cli("forecast", "import-sales", str(bad)).code == 0        # row-level rejects: exit 0 (DESIGN)
+    assert cli("forecast", "import-sales", str(bad), "--strict").code == 1
 
 
 def test_sales_override_replaces_the_statistical_figure_for_chosen_rows(shop, cli, db_path, tmp_path):
@@ -178,11 +181,13 @@ def test_sales_override_replaces_the_statistical_figure_for_chosen_rows(shop, cl
     shown = cli("forecast", "show", "LAMP")
     assert shown.code == 0 and "sales 40.0, overrides" in shown.stdout and "sales 10.0, weight 0.5" in shown.stdout
     assert cli("forecast", "show", "LAMP", "--json").json()["forecast"][0]["override"] is True
-    # a file with no usable row is exit 1 and writes nothing
+    # a file with no usable row: rejects are row-level (exit 0, counted on stderr); --strict fails it
     bad = tmp_path / "bad.csv"
     bad.write_text("sku,period,quantity,override\nLAMP,2026-12,40,perhaps\n", encoding="utf-8")
     rejected = cli("forecast", "import-sales", str(bad))
-    assert rejected.code == 1 and "row 2: override 'perhaps'" in rejected.stderr
+    assert rejected.code == 0 and "1 rejected" in rejected.stderr and "row 2: override 'perhaps'" in rejected.stderr
+    strict = cli("forecast", "import-sales", str(bad), "--strict")
+    assert strict.code == 1 and "row 2, override 'perhaps'" in strict.stderr
 
 
 def test_a_run_reports_its_progress_through_the_callback(shop):
@@ -193,3 +198,114 @@ def test_a_run_reports_its_progress_through_the_callback(shop):
     stages = [stage for _, stage in seen]
     assert stages[0] == "reading order history" and stages[-1] == "done"
     assert any(stage.startswith("choosing methods for") for stage in stages) and "storing" in stages
+
+
+def test_the_default_run_stores_days_and_every_level_is_their_sum(shop, cli, db_path):
+    run = run_forecast(shop, None, as_of="2026-11-20")
+    # one day run to the end of the third whole month (February 2027): 100 days
+    assert (run.bucket, run.horizon, run.parameters["levels"]) == ("day", 100, True)
+    assert shop.scalar("SELECT count(DISTINCT period_start) FROM forecast WHERE run_id = ?", (run.id,)) == 100
+    lamp = [r for r in run.rows if r.sku == "LAMP"]
+    assert [sum(r.bucket == b for r in lamp) for b in ("month", "week", "day")] == [3, 8, 14]
+    days = {p.period_start: p.quantity for p in show_forecast(shop, "LAMP", "day").forecast}
+    assert len(days) == 100
+    for bucket, length in (("week", 7), ("month", None)):
+        view = show_forecast(shop, "LAMP", bucket)
+        assert view.run_id == run.id and view.method == "sba"
+        for point in view.forecast:
+            start = date.fromisoformat(point.period_start)
+            span = length or M.bucket_length(start, "month")
+            inside = [days[(start + timedelta(days=i)).isoformat()] for i in range(span)]
+            assert point.quantity == pytest.approx(sum(inside), abs=0.01) == point.consensus
+    assert [p.period_start for p in show_forecast(shop, "LAMP", "month").forecast] == [
+        "2026-12-01", "2027-01-01", "2027-02-01"]
+    # a newer run of the bucket itself wins over the day run
+    month = run_forecast(shop, "month", as_of="2026-11-20")
+    assert show_forecast(shop, "LAMP", "month").run_id == month.id
+    assert show_forecast(shop, "LAMP", "week").run_id == run.id
+    with pytest.raises(UsageError, match="--horizon needs --bucket"):
+        run_forecast(shop, None, horizon=5)
+    shop.conn.execute("VACUUM INTO ?", (str(db_path),))
+    shown = cli("forecast", "show", "LAMP", "--bucket", "week")
+    assert shown.code == 0 and "2026-11-23 F" in shown.stdout and "No stored" not in shown.stderr
+
+
+def test_a_month_figure_of_sales_is_spread_over_its_days_in_every_view(shop, tmp_path):
+    from omnictl.forecast.demand import latest_daily
+
+    run_forecast(shop, None, as_of="2026-11-20")
+    path = tmp_path / "sales.csv"
+    path.write_text("sku,period,quantity,override\nLAMP,2026-12,200,yes\n", encoding="utf-8")
+    assert import_sales(shop, path).imported == 1
+    month = {p.period_start: p for p in show_forecast(shop, "LAMP", "month").forecast}
+    assert (month["2026-12-01"].sales, month["2026-12-01"].consensus) == (200, 200)
+    days = {p.period_start: p for p in show_forecast(shop, "LAMP", "day").forecast}
+    december = [p for d, p in days.items() if d.startswith("2026-12")]
+    assert len(december) == 31 and sum(p.consensus for p in december) == pytest.approx(200, abs=0.05)
+    # by the statistical profile: each day's share of the month is its share of the statistical month
+    stat_month = sum(p.quantity for p in december)
+    assert all(p.consensus == pytest.approx(200 * p.quantity / stat_month, abs=0.002) for p in december)
+    assert days["2026-11-30"].consensus == days["2026-11-30"].quantity          # outside December: statistical
+    weeks = {p.period_start: p.consensus for p in show_forecast(shop, "LAMP", "week").forecast}
+    assert weeks["2026-12-07"] == pytest.approx(sum(days[f"2026-12-{d:02d}"].consensus for d in range(7, 14)), abs=0.01)
+    # replenishment and planning read the same consensus days
+    series = latest_daily(shop)["LAMP"].series
+    assert sum(q for d, q in series[None].items() if d.startswith("2026-12")) == pytest.approx(200, abs=0.05)
+    assert sum(q for d, q in series["MAIN"].items() if d.startswith("2026-12")) == pytest.approx(200, abs=0.05)
+
+
+def test_accuracy_counts_a_day_run_at_week_level_with_a_total_and_refuses_bad_options(shop, monkeypatch):
+    run_forecast(shop, None, as_of="2026-11-08")
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 24))
+    rows = {(r.sku, r.bucket): r for r in accuracy(shop)}
+    # days 9..23 November have passed, and the weeks of the 9th and the 16th
+    assert rows[("LAMP", "day")].periods == 15 and rows[("LAMP", "week")].periods == 2
+    assert rows[("LAMP", "week")].actual == 6.0 and ("LAMP", "month") not in rows
+    # only LAMP had demand by the 8th, so the total is LAMP's
+    total = rows[("(all SKUs)", "week")]
+    assert total.model_dump(exclude={"sku"}) == rows[("LAMP", "week")].model_dump(exclude={"sku"})
+    assert ("BULB", "week") not in rows
+    assert list(rows)[-1][0] == "(all SKUs)"
+    assert {r.bucket for r in accuracy(shop, "week")} == {"week"}
+    with pytest.raises(UsageError, match="unknown bucket 'year'"):
+        accuracy(shop, "year")
+    with pytest.raises(NotFound, match="no channel 'nope'"):
+        accuracy(shop, channel="nope")
+    assert accuracy(shop, channel="shop") == []            # no run was made for that channel
+
+
+def test_import_sales_rejects_empty_rows_and_periods_before_the_history_and_strict_writes_nothing(shop, tmp_path,
+                                                                                                  cli, db_path):
+    path = tmp_path / "sales.csv"
+    path.write_text("sku,period,quantity\nLAMP,2026-12,5\n,,\n\nLAMP,2025-01,9\nLAMP,2026-10,3\nBULB,2026-W45,2\n",
+                    encoding="utf-8")
+    result = import_sales(shop, path)
+    assert (result.rows, result.imported, result.rejected) == (5, 2, 3)
+    assert [(r["row"], r["reason"]) for r in result.rejects] == [
+        (3, "the row is empty (every cell blank)"),
+        (5, "period '2025-01' ends before the order history starts (2026-11-02)"),
+        (6, "period '2026-10' ends before the order history starts (2026-11-02)")]
+    # 2026-W45 (2 to 8 November) is inside the history: kept
+    with pytest.raises(StrictRejects, match="3 row"):
+        import_sales(shop, path, strict=True)
+    assert shop.scalar("SELECT count(*) FROM sales_forecast_batch") == 1
+    unterminated = tmp_path / "quote.csv"
+    unterminated.write_text('sku,period,quantity\nLAMP,2026-12,5\n"BULB,2026-12,3\nLAMP,2027-01,4\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match="row 3 opens a quote"):
+        import_sales(shop, unterminated)
+    assert shop.scalar("SELECT count(*) FROM sales_forecast_batch") == 1
+    shop.conn.execute("VACUUM INTO ?", (str(db_path),))
+    failed = cli("forecast", "import-sales", str(unterminated))
+    assert failed.code == 2 and "row 3 opens a quote" in failed.stderr
+    nope = cli("forecast", "run", "--sku", "NOPE")
+    assert nope.code == 2 and "no master SKU 'NOPE'" in nope.stderr
+    assert cli("forecast", "accuracy", "--bucket", "year").code == 2
+    assert cli("forecast", "accuracy", "--channel", "nope").code == 2
+
+
+def test_a_quoted_cell_with_a_line_break_still_reads(tmp_path):
+    from omnictl.tabular import open_table
+
+    path = tmp_path / "multi.csv"
+    path.write_text('sku,note\nLAMP,"two\nlines"\nBULB,x\n', encoding="utf-8")
+    assert list(open_table(path).rows()) == [(2, ["LAMP", "two\nlines"]), (3, ["BULB", "x"])]

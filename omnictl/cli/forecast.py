@@ -27,9 +27,12 @@ def _err(value) -> str:
 
 
 @forecast_app.command("run")
-def forecast_run(bucket: str = BUCKET,
+def forecast_run(bucket: Optional[str] = typer.Option(None, "--bucket", metavar="month|week|day",
+                                                     help="Only this bucket (default: days to the end of the next "
+                                                          "3 months, shown as 3 months, 8 weeks and 14 days)."),
                  horizon: Optional[int] = typer.Option(None, "--horizon", metavar="N", min=1,
-                                                       help="Buckets to forecast (default 3 months, 8 weeks, 14 days)."),
+                                                       help="Buckets to forecast, with --bucket (default 3 months, "
+                                                            "8 weeks, 14 days)."),
                  as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE",
                                                      help="Last day of actuals; later orders are ignored "
                                                           "(default yesterday)."),
@@ -45,20 +48,27 @@ def forecast_run(bucket: str = BUCKET,
     with R.progress_bar("Forecast", total=PROGRESS_TOTAL) as progress:
         info = run_forecast(db(), bucket=bucket, horizon=horizon, as_of=as_of, sku=sku, channel=channel,
                             exclude_outliers=exclude_outliers, actor=actor_name(actor), progress=progress)
+    levels = info.parameters.get("levels")
     if as_json:
         R.dump_json([row.model_dump(mode="json") for row in info.rows])
     else:
-        R.show(R.table(f"Forecast run {info.id}: {info.bucket}s after {info.as_of} (history from {info.history_from})",
+        R.show(R.table(f"Forecast run {info.id}: {'days' if levels else info.bucket + 's'} after {info.as_of} "
+                       f"(history from {info.history_from})",
                        ["sku", "method", "MASE", "WAPE", "outliers", "locations"],
                        [(s.sku, s.method, _err(s.mase), _err(s.wape), s.outliers,
                          ", ".join(f"{k} {v:.0%}" for k, v in s.locations.items())) for s in info.skus],
                        justify_right={"MASE", "WAPE", "outliers"}))
-        periods = sorted({r.period_start for r in info.rows})
-        qty = {(r.sku, r.period_start): r.quantity for r in info.rows}
+        shown = [r for r in info.rows if not levels or r.bucket == "month"]
+        periods = sorted({r.period_start for r in shown})
+        qty = {(r.sku, r.period_start): r.quantity for r in shown}
         R.show(R.table(None, ["sku"] + periods,
                        [[s.sku] + [_q(qty[(s.sku, p)]) for p in periods] for s in info.skus],
                        justify_right=set(periods)))
-    R.note(f"Forecast run {info.id} stored: {len(info.skus)} SKU(s), {len(info.rows)} row(s).")
+    if levels:
+        R.note(f"Forecast run {info.id} stored: {len(info.skus)} SKU(s), {info.horizon} day(s) each; months above, "
+               "weeks and days with `omnictl forecast show SKU --bucket week|day`.")
+    else:
+        R.note(f"Forecast run {info.id} stored: {len(info.skus)} SKU(s), {len(info.rows)} row(s).")
     if info.unmapped_lines:
         R.note(f"{info.unmapped_lines} order line(s) are not mapped to a SKU and are not in the history "
                "(omnictl skus unmapped).")
@@ -75,7 +85,7 @@ def forecast_show(sku: str = typer.Argument(..., metavar="SKU", help="Master SKU
         R.dump_json(view)
         return
     if view.run_id is None:
-        R.note(f"No stored {bucket} forecast for {sku} yet (omnictl forecast run --bucket {bucket}).")
+        R.note(f"No stored forecast for {sku} yet (omnictl forecast run).")
     points = [("history", p.period_start, p.quantity) for p in view.history]
     points += [("forecast", p.period_start, p.consensus if p.consensus is not None else p.quantity)
                for p in view.forecast]
@@ -98,11 +108,15 @@ def forecast_show(sku: str = typer.Argument(..., metavar="SKU", help="Master SKU
 @forecast_app.command("accuracy")
 def forecast_accuracy(bucket: Optional[str] = typer.Option(None, "--bucket", metavar="month|week|day",
                                                            help="Only this bucket."),
+                      channel: Optional[str] = typer.Option(None, "--channel", metavar="CODE",
+                                                            help="Only runs made for this channel "
+                                                                 "(forecast run --channel)."),
                       as_json: bool = JSON):
-    """Stored forecasts of periods that have passed against actual demand: WAPE and bias per SKU, channel and bucket."""
+    """Stored forecasts of periods that have passed against actual demand: WAPE and bias per SKU and bucket, per
+    channel a run was made for (`all`: every channel), and in total."""
     from omnictl.forecast.run import accuracy
 
-    rows = accuracy(existing_db(), bucket)
+    rows = accuracy(existing_db(), bucket, channel)
     if as_json:
         R.dump_json([r.model_dump(mode="json") for r in rows])
         return
@@ -119,20 +133,19 @@ def forecast_accuracy(bucket: Optional[str] = typer.Option(None, "--bucket", met
 @forecast_app.command("import-sales")
 def forecast_import_sales(file: str = typer.Argument(..., metavar="FILE",
                                                     help="CSV or XLSX: sku, period, quantity, optional override."),
+                          strict: bool = typer.Option(False, "--strict",
+                                                      help="Any rejected row fails the file (exit 1, nothing written)."),
                           actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """Import the sales team's forecast (sku, period as 2026-12 / 2026-W50 / 2026-12-07, quantity, optional
     override yes/no) for the consensus: blended by forecast.sales_weight, or replacing the statistical figure."""
     from omnictl.forecast.run import import_sales
     from omnictl.importer import actor_name
 
-    result = import_sales(db(), file, actor=actor_name(actor))
+    result = import_sales(db(), file, actor=actor_name(actor), strict=strict)
     if as_json:
         R.dump_json(result)
-    else:
-        overrides = f" ({result.overrides} overriding the statistical forecast)" if result.overrides else ""
-        R.note(f"{result.file}: {result.rows} row(s), {result.imported} imported{overrides}, "
-               f"{result.rejected} rejected.")
-        for reject in result.rejects:
-            R.note(f"  row {reject['row']}: {reject['reason']}")
-    if result.rejected and not result.imported:
-        raise typer.Exit(1)
+    overrides = f" ({result.overrides} overriding the statistical forecast)" if result.overrides else ""
+    R.note(f"{result.file}: {result.rows} row(s), {result.imported} imported{overrides}, "
+           f"{result.rejected} rejected.")
+    for reject in result.rejects:
+        R.note(f"  row {reject['row']}: {reject['reason']}")

@@ -254,7 +254,8 @@ def _replenish_forecast(horizon: int, sku: Optional[str], location: Optional[str
                           "stock-out", "suggestion", "order by"],
                    [[r.sku, r.location, R.quantity(r.on_hand), R.quantity(r.atp), f"{r.daily_forecast:.2f}",
                      R.quantity(r.consumed), R.quantity(r.safety_stock), R.quantity(r.reorder_point), r.stockout_on or "",
-                     f"{r.action} {R.quantity(r.suggested)}" if r.suggested else "",
+                     f"{r.action} {R.quantity(r.suggested)}" + (f" from {r.source}" if r.source else "")
+                     if r.suggested else "",
                      (r.order_by or "") + (" LATE" if r.late else "")] for r in lines],
                    justify_right=NUMBERS | {"ATP", "daily fc", "consumed", "reorder pt"}))
     short = sum(1 for r in lines if r.stockout_on)

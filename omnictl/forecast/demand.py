@@ -93,10 +93,13 @@ def sales_by_day(db: Database, sku: str, statistical: dict[str, float]) -> dict[
     return {d: (q, o) for d, (q, o, _) in out.items()}
 
 
-def latest_daily(db: Database) -> dict[str, DailyForecast]:
-    """Per SKU: the latest day run's consensus forecast (see the module docstring)."""
+def latest_daily(db: Database, sku: str | None = None) -> dict[str, DailyForecast]:
+    """Per SKU (or the one): the latest day run's consensus forecast (see the module docstring)."""
     found: dict[str, DailyForecast] = {}
-    for r in db.query(_LATEST_DAY_RUNS):
+    sql, params = _LATEST_DAY_RUNS, ()
+    if sku is not None:
+        sql, params = sql.replace("WHERE bucket = 'day'", "WHERE bucket = 'day' AND sku = ?", 1), (sku,)
+    for r in db.query(sql, params):
         entry = found.get(r["sku"])
         if entry is None:
             entry = found[r["sku"]] = DailyForecast(r["run_id"], r["wape"], defaultdict(dict))

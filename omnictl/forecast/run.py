@@ -10,7 +10,10 @@ the method is chosen per SKU by rolling-origin backtest MASE with a fixed 28-day
 horizon, whatever the bucket asked for, so a day, a week and a month run on the same data
 agree: weeks and months are sums of the same days (`methods.aggregate`). The periods of a
 run are the `horizon` whole buckets starting with the first one that begins after `as_of`
-(the last day of actuals; default yesterday, the last complete day). Each SKU's forecast is
+(the last day of actuals; default yesterday, the last complete day). Without a bucket (the
+default levels) a run stores days up to the end of the third whole month after `as_of`; its
+rows are 3 months, 8 weeks and 14 days summed from them, and `show_forecast` and `accuracy`
+read weeks and months of a day run as the sums of the days that cover them. Each SKU's forecast is
 also split to locations by their share of its demand over the last 90 days. A run is stored
 in one transaction (`forecast_run`, `forecast`). Progress goes to an optional callback
 `progress(done, stage)`, done out of `PROGRESS_TOTAL`.
@@ -29,9 +32,9 @@ import numpy as np
 
 from omnictl import clock, settings
 from omnictl.db import Database
-from omnictl.errors import NotFound, UsageError, brief
+from omnictl.errors import NotFound, StrictRejects, UsageError, brief
 from omnictl.forecast import methods as M
-from omnictl.forecast.demand import consensus
+from omnictl.forecast.demand import consensus, latest_daily
 from omnictl.inventory import demand_history
 from omnictl.models import (ForecastAccuracy, ForecastPoint, ForecastRow, ForecastRunInfo, ForecastSkuInfo,
                             ForecastView, SalesForecastImport)
@@ -148,11 +151,55 @@ class _Progress:
             self.callback(round(done, 1), label)
 
 
-def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None, as_of: str | date | None = None,
-                 sku: str | None = None, channel: str | None = None, exclude_outliers: bool = False,
-                 actor: str = "omnictl", progress=None) -> ForecastRunInfo:
-    """Forecast every SKU with demand (or one), store the version, return it."""
+def _levels_horizon(end: date) -> int:
+    """Days from the day after `end` to the end of the last of the default months (which also
+    covers the default weeks and days)."""
+    months = _periods(_first_bucket(end + timedelta(days=1), "month"), "month", DEFAULT_HORIZON["month"])
+    return (months[-1] + timedelta(days=M.bucket_length(months[-1], "month") - 1) - end).days
+
+
+def _level_rows(rows: list[ForecastRow], end: date) -> list[ForecastRow]:
+    """The default levels of a day forecast: its next months, weeks and days, each a sum of days."""
+    by_sku: dict[str, dict[str, float]] = {}
+    for r in rows:
+        by_sku.setdefault(r.sku, {})[r.period_start] = r.quantity
+    method = {r.sku: r.method for r in rows}
+    out = []
+    for bucket in ("month", "week", "day"):
+        wanted = _periods(_first_bucket(end + timedelta(days=1), bucket), bucket, DEFAULT_HORIZON[bucket])
+        for s, days in by_sku.items():
+            sums = whole_periods(days, bucket)
+            out += [ForecastRow(sku=s, bucket=bucket, period_start=p.isoformat(),
+                                quantity=round(sums[p.isoformat()], DIGITS), method=method[s])
+                    for p in wanted if p.isoformat() in sums]
+    return out
+
+
+def whole_periods(days: dict[str, float], bucket: str) -> dict[str, float]:
+    """Day figures (ISO day → quantity) summed into the buckets they cover entirely."""
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for d, q in days.items():
+        start = M.bucket_start(date.fromisoformat(d), bucket).isoformat()
+        sums[start] = sums.get(start, 0.0) + q
+        counts[start] = counts.get(start, 0) + 1
+    return {s: q for s, q in sorted(sums.items())
+            if counts[s] == M.bucket_length(date.fromisoformat(s), bucket)}
+
+
+def run_forecast(db: Database, bucket: str | None = "month", horizon: int | None = None,
+                 as_of: str | date | None = None, sku: str | None = None, channel: str | None = None,
+                 exclude_outliers: bool = False, actor: str = "omnictl", progress=None) -> ForecastRunInfo:
+    """Forecast every SKU with demand (or one), store the version, return it. `bucket=None`:
+    the default levels (see the module docstring): one day run reaching the end of the next
+    quarter's months, its rows the months, weeks and days summed from it."""
     bar = _Progress(progress)
+    levels = bucket is None
+    if levels:
+        if horizon is not None:
+            raise UsageError("--horizon needs --bucket (without it the default levels are forecast)")
+        end = _as_of(as_of)
+        bucket, horizon = "day", _levels_horizon(end)
     _check_bucket(bucket)
     if horizon is None:
         horizon = DEFAULT_HORIZON[bucket]
@@ -161,6 +208,8 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
     end = _as_of(as_of)
     if channel and db.scalar("SELECT 1 FROM channel WHERE code = ?", (channel,)) is None:
         raise NotFound(f"no channel '{channel}'")
+    if sku and db.scalar("SELECT 1 FROM sku WHERE code = ?", (sku,)) is None:
+        raise NotFound(f"no master SKU '{sku}'")
     bar.stage("history", "reading order history")
     hist = history(db, "day", end, sku=sku, channel=channel)
     if not hist.skus:
@@ -196,7 +245,7 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
             out_rows.append(ForecastRow(sku=s, bucket=bucket, period_start=p.isoformat(),
                                         quantity=round(float(values[i, j]), DIGITS), method=chosen.method[i]))
     parameters = {"sku": sku, "channel": channel, "exclude_outliers": exclude_outliers,
-                  "selection_days": SELECTION_DAYS, "unmapped_lines": hist.unmapped_lines}
+                  "selection_days": SELECTION_DAYS, "unmapped_lines": hist.unmapped_lines, "levels": levels}
     created_at = clock.utc_now_iso()
     by_sku = {info.sku: info for info in infos}
     bar.stage("store", "storing")
@@ -218,21 +267,31 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
     bar.report(PROGRESS_TOTAL, "done")
     return ForecastRunInfo(id=run_id, created_at=created_at, created_by=actor, as_of=end.isoformat(), bucket=bucket,
                            horizon=horizon, history_from=hist.days[0].isoformat(),
-                           unmapped_lines=hist.unmapped_lines, parameters=parameters, skus=infos, rows=out_rows)
+                           unmapped_lines=hist.unmapped_lines, parameters=parameters, skus=infos,
+                           rows=_level_rows(out_rows, end) if levels else out_rows)
 
 
 # -- show: history, the latest forecast, sales' forecast and the consensus --------------------
 
+_LATEST_RUN = ("SELECT r.id, r.as_of FROM forecast_run r WHERE r.bucket = ? AND json_extract(r.parameters, "
+               "'$.channel') IS NULL AND EXISTS (SELECT 1 FROM forecast f WHERE f.run_id = r.id AND f.sku = ?) "
+               "ORDER BY r.as_of DESC, r.id DESC LIMIT 1")
+
+
 def show_forecast(db: Database, sku: str, bucket: str = "month", periods: int = 12) -> ForecastView:
-    """The SKU's recent history (up to `periods` buckets) and the latest stored forecast for the
-    bucket (all channels), with sales' forecast and the consensus where sales gave one."""
+    """The SKU's recent history (up to `periods` buckets) and its latest forecast for the bucket
+    (all channels), with sales' forecast and the consensus. Days are the source: the view is the
+    latest day run's consensus days (sales' figures spread over them, `demand.latest_daily`)
+    summed into the buckets they cover entirely, unless a run of the bucket itself is newer."""
     _check_bucket(bucket)
     if db.scalar("SELECT 1 FROM sku WHERE code = ?", (sku,)) is None:
         raise NotFound(f"no SKU '{sku}'")
     weight = float(settings.get(db, "forecast.sales_weight"))
-    run = db.one("SELECT r.id, r.as_of FROM forecast_run r WHERE r.bucket = ? AND json_extract(r.parameters, "
-                 "'$.channel') IS NULL AND EXISTS (SELECT 1 FROM forecast f WHERE f.run_id = r.id AND f.sku = ?) "
-                 "ORDER BY r.as_of DESC, r.id DESC LIMIT 1", (bucket, sku))
+    run = db.one(_LATEST_RUN, (bucket, sku))
+    day_run = db.one(_LATEST_RUN, ("day", sku)) if bucket != "day" else run
+    derived = day_run is not None and (run is None or (day_run["as_of"], day_run["id"]) >= (run["as_of"], run["id"]))
+    if derived:
+        run = day_run
     as_of = date.fromisoformat(run["as_of"]) if run else None
     hist = history(db, bucket, as_of, sku=sku)
     view = ForecastView(sku=sku, bucket=bucket, sales_weight=weight)
@@ -241,55 +300,85 @@ def show_forecast(db: Database, sku: str, bucket: str = "month", periods: int = 
                         for s, q in list(zip(hist.starts, hist.values[0]))[-periods:]]
     sales = {r["period_start"]: (r["quantity"], bool(r["override"])) for r in db.query(
         "SELECT period_start, quantity, override FROM sales_forecast WHERE sku = ? AND bucket = ?", (sku, bucket))}
-    if run:
-        rows = db.query("SELECT period_start, quantity, method, mase, wape FROM forecast WHERE run_id = ? AND sku = ? "
-                        "AND location IS NULL ORDER BY period_start", (run["id"], sku))
-        view.run_id, view.as_of = run["id"], run["as_of"]
-        if rows:
-            view.method, view.mase, view.wape = rows[0]["method"], rows[0]["mase"], rows[0]["wape"]
-        for r in rows:
-            s, override = sales.get(r["period_start"], (None, False))
-            blended = consensus(r["quantity"], s, weight, override)
-            view.forecast.append(ForecastPoint(period_start=r["period_start"], quantity=r["quantity"], sales=s,
-                                               override=override, consensus=round(blended, DIGITS)))
+    if run is None:
+        return view
+    first = db.one("SELECT method, mase, wape FROM forecast WHERE run_id = ? AND sku = ? AND location IS NULL "
+                   "LIMIT 1", (run["id"], sku))
+    view.run_id, view.as_of = run["id"], run["as_of"]
+    if first:
+        view.method, view.mase, view.wape = first["method"], first["mase"], first["wape"]
+    if derived:
+        entry = latest_daily(db, sku=sku)[sku]
+        statistical = whole_periods(entry.statistical, bucket)
+        agreed = whole_periods(entry.series.get(None, {}), bucket)
+        for start, q in statistical.items():
+            s, override = sales.get(start, (None, False))
+            view.forecast.append(ForecastPoint(period_start=start, quantity=round(q, DIGITS), sales=s,
+                                               override=override, consensus=round(agreed[start], DIGITS)))
+        return view
+    for r in db.query("SELECT period_start, quantity FROM forecast WHERE run_id = ? AND sku = ? "
+                      "AND location IS NULL ORDER BY period_start", (run["id"], sku)):
+        s, override = sales.get(r["period_start"], (None, False))
+        blended = consensus(r["quantity"], s, weight, override)
+        view.forecast.append(ForecastPoint(period_start=r["period_start"], quantity=r["quantity"], sales=s,
+                                           override=override, consensus=round(blended, DIGITS)))
     return view
 
 
 # -- accuracy: stored versions against what happened ------------------------------------------
 
-def accuracy(db: Database, bucket: str | None = None) -> list[ForecastAccuracy]:
-    """Per SKU, bucket and channel (of the run): every stored SKU-total forecast of a period that
-    has fully passed (it ends on or before yesterday) against the actual demand of that period."""
+TOTAL = "(all SKUs)"
+
+
+def accuracy(db: Database, bucket: str | None = None, channel: str | None = None) -> list[ForecastAccuracy]:
+    """Per SKU, bucket and the channel the run was made for (None: every channel), and in total
+    over all SKUs: every stored SKU-total forecast of a period that has fully passed (it ends on
+    or before yesterday) against the actual demand of that period. A day run also counts at the
+    week and month level for the weeks and months it covers entirely (their sums of days)."""
+    if bucket is not None:
+        _check_bucket(bucket)
+    if channel and db.scalar("SELECT 1 FROM channel WHERE code = ?", (channel,)) is None:
+        raise NotFound(f"no channel '{channel}'")
     last = clock.today() - timedelta(days=1)
-    runs = db.query("SELECT id, bucket, parameters FROM forecast_run" + (" WHERE bucket = ?" if bucket else ""),
-                    (bucket,) if bucket else ())
     actual_cache: dict[tuple[str, str | None], dict[tuple[str, str], float]] = {}
     sums: dict[tuple[str, str, str | None], list] = {}
-    for run in runs:
-        b = run["bucket"]
-        channel = json.loads(run["parameters"]).get("channel")
-        key = (b, channel)
-        if key not in actual_cache:
-            hist = history(db, b, last, channel=channel)
-            actual_cache[key] = {(s, p.isoformat()): float(hist.values[i, j])
-                                 for i, s in enumerate(hist.skus) for j, p in enumerate(hist.starts)}
-        actuals = actual_cache[key]
+    for run in db.query("SELECT id, bucket, parameters FROM forecast_run ORDER BY id"):
+        run_channel = json.loads(run["parameters"]).get("channel")
+        if channel is not None and run_channel != channel:
+            continue
+        stored: dict[str, dict[str, float]] = {}
         for r in db.query("SELECT sku, period_start, quantity FROM forecast WHERE run_id = ? AND location IS NULL",
                           (run["id"],)):
-            start = date.fromisoformat(r["period_start"])
-            if start + timedelta(days=M.bucket_length(start, b) - 1) > last:
+            stored.setdefault(r["sku"], {})[r["period_start"]] = r["quantity"]
+        levels = [run["bucket"]] + (["week", "month"] if run["bucket"] == "day" else [])
+        for b in levels:
+            if bucket is not None and b != bucket:
                 continue
-            a = actuals.get((r["sku"], r["period_start"]), 0.0)
-            acc = sums.setdefault((r["sku"], b, channel), [set(), 0, 0.0, 0.0, 0.0])
-            acc[0].add(run["id"])
-            acc[1] += 1
-            acc[2] += r["quantity"]
-            acc[3] += a
-            acc[4] += abs(r["quantity"] - a)
+            key = (b, run_channel)
+            if key not in actual_cache:
+                hist = history(db, b, last, channel=run_channel)
+                actual_cache[key] = {(s, p.isoformat()): float(hist.values[i, j])
+                                     for i, s in enumerate(hist.skus) for j, p in enumerate(hist.starts)}
+            actuals = actual_cache[key]
+            for s, series in stored.items():
+                figures = series if b == run["bucket"] else whole_periods(series, b)
+                for start_iso, quantity in figures.items():
+                    start = date.fromisoformat(start_iso)
+                    if start + timedelta(days=M.bucket_length(start, b) - 1) > last:
+                        continue
+                    a = actuals.get((s, start_iso), 0.0)
+                    for who in (s, TOTAL):
+                        acc = sums.setdefault((who, b, run_channel), [set(), 0, 0.0, 0.0, 0.0])
+                        acc[0].add(run["id"])
+                        acc[1] += 1
+                        acc[2] += quantity
+                        acc[3] += a
+                        acc[4] += abs(quantity - a)
     out = []
-    for (s, b, channel), (run_ids, n, f, a, abs_err) in sorted(sums.items(), key=lambda kv: (kv[0][0], kv[0][1],
-                                                                                            kv[0][2] or "")):
-        out.append(ForecastAccuracy(sku=s, bucket=b, channel=channel, runs=len(run_ids), periods=n,
+    order = {b: i for i, b in enumerate(BUCKETS)}
+    for (s, b, ch), (run_ids, n, f, a, abs_err) in sorted(
+            sums.items(), key=lambda kv: (kv[0][0] == TOTAL, kv[0][0], order[kv[0][1]], kv[0][2] or "")):
+        out.append(ForecastAccuracy(sku=s, bucket=b, channel=ch, runs=len(run_ids), periods=n,
                                     forecast=round(f, DIGITS), actual=round(a, DIGITS),
                                     wape=round(abs_err / a, 4) if a > 0 else None,
                                     bias=round((f - a) / a, 4) if a > 0 else None))
@@ -315,12 +404,14 @@ def parse_period(text: str) -> tuple[str, date]:
 OVERRIDE_COLUMNS = ("override", "覆盖")
 
 
-def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> SalesForecastImport:
+def import_sales(db: Database, path: str | Path, actor: str = "omnictl", strict: bool = False) -> SalesForecastImport:
     """Read sales' forecast (columns sku, period, quantity, by name; any order; optional
     `override` yes/no) and keep it beside the statistical one; a later import of the same SKU
     and period replaces the earlier. A row marked override makes sales' figure the consensus
     for that SKU and period; others are blended by `forecast.sales_weight`. Bad rows are
-    rejected one by one with the reason; the good ones land in one transaction."""
+    rejected one by one with the reason (a row of empty cells too, and a period that ends before
+    the order history starts); the good ones land in one transaction. `strict`: any reject
+    writes nothing (StrictRejects, exit 1)."""
     from omnictl.master import FALSE, TRUE
     from omnictl.tabular import open_table
 
@@ -334,16 +425,25 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
     if override_at is not None:
         pos["override"] = override_at
     known = {r["code"] for r in db.query("SELECT code FROM sku")}
+    first_day = db.scalar("SELECT min(ordered_on) FROM sales_order")
     result = SalesForecastImport(file=str(path))
     good: dict[tuple[str, str, str], tuple[float, int]] = {}
-    for row_no, values in table.data_rows():
+    for row_no, values in table.rows():
+        if not values:
+            continue                                   # a blank line
         result.rows += 1
+        if not any(v.strip() for v in values):
+            result.rejects.append({"row": row_no, "reason": "the row is empty (every cell blank)"})
+            continue
         cell = {c: (values[i].strip() if i < len(values) else "") for c, i in pos.items()}
         reason = None
         try:
             bucket, start = parse_period(cell["period"])
         except ValueError:
             reason = f"period '{cell['period']}' is not a month (2026-12), ISO week (2026-W50) or day (2026-12-07)"
+        if reason is None and first_day and \
+                start + timedelta(days=M.bucket_length(start, bucket) - 1) < date.fromisoformat(first_day[:10]):
+            reason = f"period '{cell['period']}' ends before the order history starts ({first_day[:10]})"
         if reason is None:
             try:
                 qty = float(cell["quantity"].replace(",", "."))
@@ -363,6 +463,10 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
     result.rejected = len(result.rejects)
     result.imported = len(good)
     result.overrides = sum(flag for _, flag in good.values())
+    if strict and result.rejects:
+        first = result.rejects[0]
+        raise StrictRejects(f"{path}: {result.rejected} row(s) rejected under --strict (first: row {first['row']}, "
+                            f"{first['reason']}); nothing was written")
     if good:
         sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         with db.write():

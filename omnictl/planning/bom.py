@@ -123,6 +123,21 @@ def home_warehouse(db: Database) -> str | None:
                      "WHERE l.kind = 'warehouse' GROUP BY l.code ORDER BY count(c.code) DESC, l.code LIMIT 1")
 
 
+def producing_warehouses(db: Database) -> dict[str, str]:
+    """Per made SKU: the warehouse its routing's work centers stand in (the first step's that
+    has one); a SKU whose work centers have no warehouse is left out (callers use the home one)."""
+    out: dict[str, str] = {}
+    for r in db.query("SELECT s.sku, w.location FROM routing_step s JOIN work_center w ON w.code = s.work_center "
+                      "JOIN location l ON l.code = w.location WHERE l.kind = 'warehouse' ORDER BY s.sku, s.seq"):
+        out.setdefault(r["sku"], r["location"])
+    return out
+
+
+def stores(db: Database) -> set[str]:
+    """Locations of kind store: stocked from a warehouse, never producing."""
+    return {r[0] for r in db.execute("SELECT code FROM location WHERE kind = 'store'")}
+
+
 def safety_locations(present: set, stores: set[str], home: str | None) -> set:
     """The warehouses among `present` where safety stock is held, else the home warehouse."""
     return {loc for loc in present if loc in stores} or ({home} if home else set())

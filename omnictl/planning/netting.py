@@ -12,7 +12,9 @@ Per made SKU (one with a routing) and location, DESIGN.md's rule:
 - Make-to-stock SKUs (`make_to_stock` = 1) also have forecast demand within the horizon: the
   latest stored day forecast (the consensus where sales gave one; `omnictl.forecast.demand`)
   at the location of its split (else the home warehouse), consumed week by week by the open
-  lines due that week (demand = max(forecast, open orders), so a line the forecast foresaw
+  lines due that week at that location; a store's remainder is demand at the warehouse that
+  makes the SKU (where its work centers stand, else the home warehouse), since stores are
+  stocked from warehouses and never produce (demand = max(forecast, open orders), so a line the forecast foresaw
   is not counted twice). What the lines leave of a week's forecast is one need due on the
   week's first day (today in the current week), served after the week's lines; the part of
   an order's quantity that serves it is kept as `forecast_quantity` (`plan explain`). An
@@ -60,7 +62,8 @@ from omnictl import clock, fx, inventory, settings
 from omnictl.db import Database
 from omnictl.models import PlanResult, PriorityParts, ProductionOrderInfo, ServedLine
 from omnictl.planning import priority as P
-from omnictl.planning.bom import Master, home_warehouse, safety_locations, warehouses
+from omnictl.planning.bom import (Master, home_warehouse, producing_warehouses, safety_locations, stores,
+                                  warehouses)
 from omnictl.planning.estimate import Days, WorkTime, end_of_day, from_iso, to_iso
 
 EPS = 1e-6
@@ -258,6 +261,7 @@ class _Planner:
         if not mts:
             return
         forecasts = latest_daily(self.db)
+        shops, producing = stores(self.db), producing_warehouses(self.db)
         days = [self.today + timedelta(days=i) for i in range((self.limit - self.today).days + 1)]
         unforecast, planned = [], 0
         for sku in mts:
@@ -270,7 +274,10 @@ class _Planner:
                 location = loc if loc is not None else self.home
                 orders: dict[date, float] = defaultdict(float)
                 for n in self.needs.get((sku, location), ()):
-                    orders[n.due] += n.quantity
+                    if not n.forecast:
+                        orders[n.due] += n.quantity
+                if location in shops:          # a store is stocked from the warehouse that makes the SKU
+                    location = producing.get(sku) or self.home or location
                 for period in consume(self.today, entry.days(loc, days), orders):
                     if period.from_forecast > EPS:
                         self.needs[(sku, location)].append(
@@ -283,7 +290,7 @@ class _Planner:
         if unforecast:
             self.result.notes.append(
                 f"{len(unforecast)} make-to-stock SKU(s) have no stored day forecast, so only their open orders and "
-                f"safety stock are planned (omnictl forecast run --bucket day): {', '.join(unforecast[:5])}"
+                f"safety stock are planned (omnictl forecast run): {', '.join(unforecast[:5])}"
                 f"{' …' if len(unforecast) > 5 else ''}")
 
     def _end_of(self, day: date) -> float:
