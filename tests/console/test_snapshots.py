@@ -1,12 +1,12 @@
 """Snapshots of each screen on the demo database (clock pinned to 2026-11-25) at 80x24 and
-160x48. `pytest tests/tui/test_snapshots.py --snapshot-update` rewrites them after a
+160x48. `pytest tests/console/test_snapshots.py --snapshot-update` rewrites them after a
 deliberate change of the layout; look at the report before committing."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.tui.conftest import settle
+from .conftest import settle
 from tui.app import OmniApp
 
 SIZES = [(80, 24), (160, 48)]

@@ -12,7 +12,7 @@ from rich.console import Console
 from omnictl import browse
 from omnictl.db import open_db
 from omnictl.inventory import Move, on_hand, post
-from tests.tui.conftest import settle
+from .conftest import settle
 from tui.app import OmniApp
 from tui.screens.dialogs import AskText, Confirm, ShowText
 from tui.screens.orders import OrderScreen, OrdersScreen, render_card
