@@ -113,6 +113,25 @@ class DemoPlan(BaseModel):
     gantt: list[str] = []              # the schedule by work center, ASCII, 100 cells wide
 
 
+class DemoClose(BaseModel):
+    files: list[str]                   # the shop-floor files imported before the close
+    date: str                          # the day closed: yesterday
+    status: str
+    checks: dict[str, str]             # check → ok, warn or fail
+    t3: list[str]                      # T-3 findings
+    consumption: list[str]             # material deviations
+    open_exceptions: int
+
+
+class DemoForecast(BaseModel):
+    history_file: str                  # the order book's history, in omnictl's own layout
+    history_orders: int
+    run_id: int
+    skus: int                          # SKUs forecast
+    shown: list[str]                   # "QS-LT-S: hw, MASE 0.71, WAPE 0.28; next 7 days 41"
+    stockouts: list[str]               # "QS-LT-S at WH-NB runs out 2026-12-01; produce 60 by …"
+
+
 class DemoTour(BaseModel):
     database: str
     replaced: bool             # a previous demo database was replaced
@@ -134,6 +153,8 @@ class DemoTour(BaseModel):
     cross_channel_customer: DemoCustomer | None
     stock: DemoStock | None = None
     plan: DemoPlan | None = None
+    close: DemoClose | None = None
+    forecast: DemoForecast | None = None
     try_next: list[str]
 
 
@@ -391,7 +412,119 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
     tour.stock = _stock_story(db, manifest["stock"], exports, now, opening_moves)
     tour.plan = _plan_story(db, today)
     _schedule_story(db, tour.plan, manifest["plan"]["rush"])
+    if "forecast" in manifest:
+        tour.forecast = _forecast_story(db, manifest["forecast"], exports, today)
+    if "shopfloor" in manifest:
+        tour.close = _close_story(db, manifest["shopfloor"], exports, now)
     return tour
+
+
+MO_TOKEN = re.compile(r"<MO:(?P<sku>[\w-]+)(?::(?P<reason>order|stock|component))?>")
+
+
+def _close_story(db, spec: dict, exports: Path, now: datetime) -> DemoClose:
+    """The shop floor's last days imported, then yesterday's daily close run (日清日结)."""
+    from omnictl.close import run_close
+    from omnictl.shopfloor import import_shopfloor
+
+    def order_number(match: re.Match) -> str:
+        number = db.scalar("SELECT number FROM production_order WHERE sku = ? AND reason LIKE ? AND status IN "
+                           "('planned', 'released', 'started') ORDER BY due_on, number LIMIT 1",
+                           (match["sku"], match["reason"] or "%"))
+        if number is None:
+            raise InputFileError(f"sample data: no open production order of {match['sku']} for the shop floor")
+        return number
+
+    files = []
+    for item in spec["files"]:
+        target = exports / render_text(item["output"], item, now)
+        target.write_text(render_text(MO_TOKEN.sub(order_number, _read(item["template"])), item, now),
+                          encoding="utf-8")
+        result = import_shopfloor(db, target, actor=ACTOR)
+        if result.rejected:
+            raise InputFileError(f"sample data {item['template']}: {result.rejects[0].reason}")
+        files.append(target.name)
+    report = run_close(db, actor=ACTOR)
+    return DemoClose(files=files, date=report.date, status=report.status,
+                     checks={c.name: c.status for c in report.checks},
+                     t3=[e.finding for e in report.exceptions if e.check == "t3"],
+                     consumption=[e.finding for e in report.exceptions if e.check == "consumption"],
+                     open_exceptions=sum(1 for e in report.exceptions if e.is_open))
+
+
+
+def history_rows(spec: dict, today: date) -> list[list[str]]:
+    """The order book's past orders in omnictl's own layout: one order per SKU and day, ending
+    yesterday (see demo.toml [forecast]); seeded, so the same for the same today."""
+    import math
+    import random
+
+    rng = random.Random(spec["seed"])
+    rows = []
+    first = today - timedelta(days=spec["days"])
+    for offset in range(spec["days"]):
+        day = first + timedelta(days=offset)
+        for sku, shape in spec["skus"].items():
+            if "every" in shape:
+                quantity = shape["size"] if rng.random() < 1 / shape["every"] else 0
+            else:
+                swing = 1 + 0.15 * math.sin(2 * math.pi * day.timetuple().tm_yday / 365.25)
+                quantity = _poisson(rng, shape["daily"] * shape["weekly"][day.weekday()] * swing)
+            if quantity:
+                order = f"OB-{day:%y%m%d}-{sku}"
+                rows.append([order, "1", spec["channel"], day.isoformat(), "", day.isoformat(), "paid", "shipped",
+                             "", sku, str(quantity), "", "", "", "", ""])
+    return rows
+
+
+def _poisson(rng, mean: float) -> int:
+    """Knuth's method: fine for the small means of the demo."""
+    import math
+
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def _forecast_story(db, spec: dict, exports: Path, today: date) -> DemoForecast:
+    """Import the order book's history, forecast by day, and look for stock-outs."""
+    from omnictl.forecast.run import run_forecast
+    from omnictl.replenish import replenish_plan
+
+    target = exports / spec["output"]
+    rows = history_rows(spec, today)
+    with open(target, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["order_id", "line_id", "channel", "ordered_at", "promised_ship_by", "shipped_at", "payment",
+                         "fulfilment", "status", "sku", "quantity", "unit_price", "currency", "customer_name",
+                         "customer_phone", "customer_email"])
+        writer.writerows(rows)
+    [imported] = import_files(db, [target], actor=ACTOR)
+    run = run_forecast(db, bucket="day", horizon=28, actor=ACTOR)
+    by_sku = {info.sku: info for info in run.skus}
+    week = {}
+    for row in run.rows:
+        if row.period_start < (today + timedelta(days=7)).isoformat():
+            week[row.sku] = week.get(row.sku, 0.0) + row.quantity
+    shown = []
+    for sku in spec["show"]:
+        info = by_sku.get(sku)
+        if info is not None:
+            shown.append(f"{sku}: {info.method} ({info.kind}), backtest MASE {_figure(info.mase)}, WAPE "
+                         f"{_figure(info.wape)}; next 7 days {week.get(sku, 0.0):.0f}")
+    stockouts = []
+    for line in sorted((p for p in replenish_plan(db) if p.stockout_on), key=lambda p: (p.stockout_on, p.sku)):
+        action = f"{line.action} {line.suggested:g} by {line.order_by}" if line.suggested else "covered later"
+        stockouts.append(f"{line.sku} at {line.location} runs out {line.stockout_on} ({line.atp:g} free, "
+                         f"{line.daily_forecast:.1f}/day); {action}{' (late)' if line.late else ''}")
+    return DemoForecast(history_file=target.name, history_orders=imported.orders, run_id=run.id,
+                        skus=len(run.skus), shown=shown, stockouts=stockouts)
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def _schedule_story(db, plan: DemoPlan, rush_order: str) -> None:
@@ -534,6 +667,15 @@ def _try_next(manifest: dict, target: Path, exports: Path | None, tour: DemoTour
         commands.append(f"{base} plan list")
         commands.append(f"{base} plan explain {tour.plan.first}")
         commands.append(f"{base} plan materials")
+    if tour.close:
+        commands.append(f"{base} close show {tour.close.date}")
+        commands.append(f"{base} exceptions list --open")
+        commands.append(f"{base} close run --date {tour.close.date} --markdown close-{tour.close.date}.md --lang zh")
+    if tour.forecast:
+        shown = load_manifest()["forecast"]["show"][0]
+        commands.append(f"{base} forecast show {shown} --bucket week")
+        commands.append(f"{base} replenish --forecast")
+        commands.append(f"{base} forecast accuracy")
     if tour.stock:
         commands.append(f"{base} purchases list --open")
         if exports is not None:

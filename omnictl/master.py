@@ -123,6 +123,7 @@ KINDS: dict[str, list[Col]] = {
         Col("buffer_qty", ("buffer", "buffer quantity"), _non_negative, default=0),
         Col("reserve_unpaid", ("reserve unpaid",), _bool, default=1),
         Col("active", ("enabled",), _bool, default=1),
+        Col("daily_files", ("daily files", "sends daily files", "expects daily files", "每日文件"), _bool, default=1),
     ],
     "aliases": [
         Col("channel", ("channel code",), str, True),
@@ -269,7 +270,7 @@ def _write_channels(db, records, result):
     for r in records:
         columns = {"code": r["channel"], **{k: r[k] for k in (
             "name", "profile", "timezone", "location", "lead_time_days", "allocation_share", "buffer_qty",
-            "reserve_unpaid", "active")}}
+            "reserve_unpaid", "active", "daily_files")}}
         existing = db.one("SELECT created_by FROM channel WHERE code = ?", (r["channel"],))
         if existing is not None and existing["created_by"] == "import":
             columns["created_by"] = "master"

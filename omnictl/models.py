@@ -699,6 +699,7 @@ class ProductionOrderInfo:
     served: list[ServedLine] = field(default_factory=list)
     shortages: list[MaterialNeed] = field(default_factory=list)
     change: str | None = None                   # plan orders: created, resized, updated, unchanged, cancelled
+    forecast_quantity: float = 0.0              # the part of quantity serving forecast demand (make-to-stock)
 
     def model_dump(self, mode: str = "python") -> dict:
         """As JSON-ready dicts (what `--json` prints); by hand: `dataclasses.asdict` is 20x slower."""
@@ -865,7 +866,8 @@ class ForecastPoint(BaseModel):
     period_start: str
     quantity: float                             # actual (history) or statistical forecast
     sales: float | None = None                  # sales' forecast, when imported
-    consensus: float | None = None              # weight × sales + (1 - weight) × statistical
+    override: bool = False                      # sales' figure replaces the statistical one
+    consensus: float | None = None              # weight × sales + (1 - weight) × statistical, or sales
 
 
 class ForecastView(BaseModel):
@@ -898,6 +900,7 @@ class SalesForecastImport(BaseModel):
     batch_id: int | None = None
     rows: int = 0
     imported: int = 0
+    overrides: int = 0                          # rows whose figure overrides the statistical one
     rejected: int = 0
     rejects: list[dict] = []                    # row, reason
 
@@ -925,6 +928,7 @@ class ReplenishPlanLine(BaseModel):
     order_by: str | None = None                 # need_on − lead time (may be past: late)
     late: bool = False
     run_id: int | None = None                   # the forecast run used
+    consumed: float = 0                         # forecast over the horizon that open orders consumed
     projection: list[float] = []                # end-of-day projected stock, today first
 
 

@@ -2,11 +2,15 @@
 
 `replenish_plan` (a suggestion, nothing is written but a day forecast run when none exists):
 
-- Daily demand: per SKU, the latest stored day-level forecast run that has it (runs for one
-  channel left out; later `as_of`, then the higher id, wins); with no day run at all one is
-  run first (`run_forecast(db, bucket='day', horizon=…)`). A location's series is the run's
-  location split; a SKU the run did not split (no demand location) is put at the home
-  warehouse. A day the run does not cover counts the mean of the run's last 7 days.
+- Daily demand: per SKU, the latest stored day-level forecast run that has it, with sales'
+  forecast blended in or overriding (the consensus, `omnictl.forecast.demand.latest_daily`);
+  with no day run at all one is run first (`run_forecast(db, bucket='day', horizon=…)`). A
+  location's series is the run's location split; a SKU the run did not split (no demand
+  location) is put at the home warehouse. A day the run does not cover counts the mean of
+  the run's last 7 days. Open orders consume it week by week, as in `plan orders`
+  (`demand.consume`: demand = max(forecast, open orders) per week, each line in the week of
+  its ship-by date, today without one): the projection subtracts only what they leave of
+  the forecast, since the open orders are already reserved.
 - σ of daily demand from the stored backtest WAPE of the SKU's method:
   σ_daily = 1.25 × WAPE × d̄, d̄ the mean daily forecast at the location over the horizon
   (WAPE × d̄ is the mean absolute daily error; 1.25 ≈ √(π/2) turns a mean absolute error of
@@ -21,7 +25,8 @@
 - Projection, end of day, today first: on hand − reserved (open sales demand, all at once
   today) + open purchase lines on their expected date (overdue ones today) + open production
   (planned, released, started; quantity less what was produced) on its planned end's date in
-  company time (else its due date; overdue ones today) − the daily forecast.
+  company time (else its due date; overdue ones today) − the daily forecast left after
+  consumption.
 - Stock-out date: the first day of the horizon projected below 0; the day it falls below
   the reorder point likewise. Need date: the first day projected below safety stock.
 - Suggestion (only when the need date is in the horizon): safety stock − projected stock
@@ -50,26 +55,13 @@ from statistics import NormalDist
 from omnictl import clock, inventory, settings
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
+from omnictl.forecast.demand import fill_days, latest_daily, unconsumed_days
 from omnictl.models import ReplenishPlanLine, TurnoverLine, TurnoverReport
 
 REVIEW_DAYS = 7
-TAIL_DAYS = 7              # a day beyond the run: the mean of its last 7 days
 MAD_TO_SIGMA = 1.25
 EPS = 1e-6
 DIGITS = 3
-
-_LATEST_DAY_RUNS = """
-SELECT f.sku, f.location, f.period_start, f.quantity, f.wape, f.run_id
-FROM forecast f JOIN (
-    SELECT sku, run_id FROM (
-        SELECT p.sku, p.run_id, row_number() OVER (PARTITION BY p.sku ORDER BY r.as_of DESC, r.id DESC) AS rn
-        FROM (SELECT DISTINCT run_id, sku FROM forecast WHERE bucket = 'day') p
-        JOIN forecast_run r ON r.id = p.run_id
-        WHERE json_extract(r.parameters, '$.channel') IS NULL)
-    WHERE rn = 1) latest ON latest.sku = f.sku AND latest.run_id = f.run_id
-WHERE f.bucket = 'day'
-ORDER BY f.sku, f.location, f.period_start
-"""
 
 _ARRIVALS_SQL = """
 SELECT pl.sku AS sku, po.location AS location, coalesce(pl.expected_on, po.expected_on) AS day,
@@ -91,22 +83,6 @@ def z_value(service_level_pct: float) -> float:
     """The standard normal quantile of a service level in percent (taken between 50 and 99.99)."""
     p = min(max(float(service_level_pct), 50.0), 99.99) / 100.0
     return NormalDist().inv_cdf(p)
-
-
-def _latest_forecast(db: Database) -> dict[str, dict]:
-    """Per SKU: run id, wape, and day → quantity per location (None: the SKU total)."""
-    found: dict[str, dict] = {}
-    for r in db.query(_LATEST_DAY_RUNS):
-        entry = found.setdefault(r["sku"], {"run": r["run_id"], "wape": r["wape"], "series": defaultdict(dict)})
-        entry["series"][r["location"]][r["period_start"]] = r["quantity"]
-    return found
-
-
-def _daily(series: dict[str, float], days: list[date]) -> list[float]:
-    known = sorted(series)
-    tail = [series[d] for d in known[-TAIL_DAYS:]]
-    fill = sum(tail) / len(tail) if tail else 0.0
-    return [series.get(d.isoformat(), fill) for d in days]
 
 
 def _local_day(instant: str) -> date:
@@ -137,15 +113,19 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
     today = clock.today()
     z = z_value(settings.get(db, "forecast.service_level_pct"))
     stores, home = warehouses(db), home_warehouse(db)
-    forecasts = _latest_forecast(db)
+    forecasts = latest_daily(db)
 
     series: dict[tuple[str, str], dict[str, float]] = {}
     for code, entry in forecasts.items():
-        split = {loc: s for loc, s in entry["series"].items() if loc is not None}
+        split = {loc: s for loc, s in entry.series.items() if loc is not None}
         if split:
             series.update({(code, loc): s for loc, s in split.items()})
-        elif home is not None and None in entry["series"]:
-            series[(code, home)] = entry["series"][None]
+        elif home is not None and None in entry.series:
+            series[(code, home)] = entry.series[None]
+    ordered: dict[tuple[str, str], dict[date, float]] = defaultdict(lambda: defaultdict(float))
+    for r in inventory.open_demand(db):
+        ordered[(r["sku"], r["location"])][date.fromisoformat(r["ship_by"][:10]) if r["ship_by"] else today] += \
+            r["quantity"]
     held = inventory.on_hand(db)
     held_back = inventory.reserved(db)
     arrivals: dict[tuple[str, str], list[tuple[date, float]]] = defaultdict(list)
@@ -166,10 +146,11 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
         lead = int(info.lead_time_days or 0)
         span = horizon_days + lead + REVIEW_DAYS         # enough days to size an order at the horizon's end
         days = [today + timedelta(days=i) for i in range(span)]
-        fc = _daily(series.get((code, loc), {}), days)
+        fc = fill_days(series.get((code, loc), {}), days)
+        left = unconsumed_days(today, fc, ordered.get((code, loc), {}))
         mean = sum(fc[:horizon_days]) / horizon_days
         entry = forecasts.get(code)
-        wape = entry["wape"] if entry else None
+        wape = entry.wape if entry else None
         if wape is not None:
             sigma, basis = MAD_TO_SIGMA * wape * mean, "wape"
         else:
@@ -184,7 +165,7 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
             incoming[(day - today).days] += quantity
         balance, projection = on_hand - reserved, []
         for i in range(span):
-            balance += incoming.get(i, 0.0) - fc[i]
+            balance += incoming.get(i, 0.0) - left[i]
             projection.append(balance)
 
         def first(limit: float) -> int | None:
@@ -199,7 +180,8 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
             stockout_on=days[stockout].isoformat() if stockout is not None else None,
             below_reorder_on=days[below].isoformat() if below is not None else None,
             need_on=days[need].isoformat() if need is not None else None,
-            run_id=entry["run"] if entry else None,
+            run_id=entry.run_id if entry else None,
+            consumed=round(sum(fc[:horizon_days]) - sum(left[:horizon_days]), DIGITS),
             projection=[round(q, DIGITS) for q in projection[:horizon_days]])
         if need is not None:
             raw = safety - projection[need + lead + REVIEW_DAYS]

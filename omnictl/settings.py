@@ -186,6 +186,9 @@ REGISTRY: list[Setting] = [
     Setting("close.escalation", ROLES, "planner,line lead,plant manager",
             "Escalation ladder, lowest first: an exception not closed by its deadline moves to "
             "the next role."),
+    Setting("close.deadline_days", DAYS_1, "1",
+            "Days an exception of the daily close has to be closed, from the close date; past it the "
+            "exception escalates one level up close.escalation."),
     Setting("close.consumption_tolerance_pct", PERCENT, "5",
             "Material issued beyond the bill of materials by more than this percentage (scrap "
             "included) fails the daily close's consumption check."),

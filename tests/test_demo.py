@@ -48,7 +48,7 @@ def test_counts_per_channel_and_master_data(demo):
     assert (tour.orders, tour.lines, tour.rejected, tour.unmapped) == (53, 74, 3, 6)
     assert tour.master == {"locations": 4, "skus": 34, "calendars": 14, "work-centers": 8, "routings": 33,
                            "boms": 69, "channels": 7, "aliases": 16, "customers": 7, "fx rates": 22}
-    assert db.scalar("SELECT count(*) FROM sales_order") == 53
+    assert db.scalar("SELECT count(*) FROM sales_order WHERE channel != 'orderbook'") == 53   # + the order book's history
     assert db.scalar("SELECT count(*) FROM sku WHERE kind = 'raw'") == 9
     assert db.scalar("SELECT count(*) FROM location WHERE kind = 'store'") == 2
     assert tour.today == "2026-11-25" and tour.timezone == "Asia/Shanghai"
@@ -177,7 +177,7 @@ def test_pinned_clock_reproduces_the_demo(tmp_path):
             "SELECT channel, external_id, ordered_at, ordered_on, total_minor, status, promised_ship_by "
             "FROM sales_order ORDER BY id")])
         db.close()
-    assert rows[0] == rows[1] and len(rows[0]) == 53
+    assert rows[0] == rows[1] and len([r for r in rows[0] if r[0] != "orderbook"]) == 53
 
 
 def test_rendered_exports_keep_their_own_formats(demo, tmp_path):
@@ -317,3 +317,57 @@ def test_schedule_rush_and_gantt_story(demo):
     assert any(line.startswith("LATHE *") for line in plan.gantt)
     assert db.scalar("SELECT count(*) FROM schedule_run WHERE is_current = 1") == 1
     assert db.scalar("SELECT kind FROM schedule_run WHERE is_current = 1") == "run"   # the rush is not accepted
+
+
+def test_close_story(demo, tmp_path):
+    """The shop floor's last three days are imported; yesterday's close fails on material and T-3."""
+    tour, db = demo
+    close = tour.close
+    assert close.files == ["报工_20261124.csv", "领料_20261124.csv"]
+    assert (close.date, close.status) == ("2026-11-24", "fail")
+    assert close.checks == {"channels": "warn", "production": "ok", "consumption": "fail", "stock": "warn",
+                            "t3": "fail", "escalation": "ok"}
+    # 4 good rabbit shells in three days (3 torn), 1 sheet each + 4% scrap = 4.16 sheets; 8 were issued
+    assert close.consumption == ["MO-000006 RAW-PAP: issued 8 against a standard of 4.16: 3.84 over (+92%)"]
+    assert [line.split(" (")[0] for line in close.t3] == ["MO-000007", "MO-000001"]
+    assert db.scalar("SELECT count(*) FROM shopfloor_report") == 3
+    assert db.scalar("SELECT count(*) FROM material_issue") == 5
+    assert db.scalar("SELECT status FROM close_run WHERE close_date = '2026-11-24'") == "fail"
+    assert db.scalar("SELECT o.status FROM operation o JOIN production_order p ON p.id = o.production_id "
+                     "WHERE p.number = 'MO-000006' AND o.seq = 10") == "partly done"
+    assert any(c.endswith("close show 2026-11-24") for c in tour.try_next)
+    assert (tmp_path / "demo-exports" / "领料_20261124.csv").exists()
+
+
+def test_cli_demo_tour_shows_the_close(cli, db_path):
+    result = cli("demo")
+    assert result.code == 0, result
+    assert "Daily close (日清日结) of 2026-11-24" in result.stdout
+    assert "material: MO-000006 RAW-PAP: issued 8 against a standard of 4.16" in result.stdout
+    shown = cli("close", "show", "2026-11-24", "--json")
+    assert shown.code == 0 and shown.json()["status"] == "fail"
+
+
+def test_demo_forecast_from_a_year_of_history_and_stockouts_ahead(demo):
+    tour, db = demo
+    fc = tour.forecast
+    # 430 days of the order book (one order per SKU and day with demand), before today
+    assert fc.history_file == "orderbook_history.csv"
+    assert fc.history_orders == db.scalar("SELECT count(*) FROM sales_order WHERE channel = 'orderbook'") > 1000
+    first, last = db.one("SELECT min(ordered_on), max(ordered_on) FROM sales_order WHERE channel = 'orderbook'")
+    assert (first, last) == ((TODAY - timedelta(days=430)).isoformat(), (TODAY - timedelta(days=1)).isoformat())
+    assert db.scalar("SELECT count(*) FROM stock_move m JOIN order_line l ON l.id = m.order_line_id "
+                     "JOIN sales_order o ON o.id = l.order_id WHERE o.channel = 'orderbook'") == 0
+    # a day run over every SKU with demand; smooth SKUs get a seasonal or smoothing method,
+    # the celadon lamp (one sale in about six days) an intermittent one
+    run = db.one("SELECT bucket, as_of, horizon FROM forecast_run WHERE id = ?", (fc.run_id,))
+    assert tuple(run) == ("day", (TODAY - timedelta(days=1)).isoformat(), 28)
+    shown = {line.split(":")[0]: line for line in fc.shown}
+    assert set(shown) == {"QS-LT-S", "QS-NL-RAB", "QS-TL-CEL"}
+    assert "(smooth)" in shown["QS-LT-S"] and "MASE" in shown["QS-LT-S"] and "n/a" not in shown["QS-LT-S"]
+    method = shown["QS-TL-CEL"].split(": ")[1].split(" ")[0]
+    assert method in ("croston", "sba", "tsb", "ma", "ses")
+    # replenishment sees stock-outs coming, earliest first
+    assert fc.stockouts and all(" runs out 20" in line for line in fc.stockouts)
+    days = [re.search(r"runs out (\S+)", line)[1] for line in fc.stockouts]
+    assert days == sorted(days) and days[0] >= TODAY.isoformat()

@@ -159,10 +159,21 @@ def test_a_one_off_bulk_order_is_flagged_and_can_be_excluded():
     # replaced by the median of the same weekday in the 4 weeks either side
     assert check.cleaned[133] == 21.0 and np.array_equal(np.delete(check.cleaned, 133), np.delete(y, 133))
 
-    kept = forecast(y, 7, m=7)
+    # a smooth series is always fitted without the spike: the demand is Poisson(20)
+    default = forecast(y, 7, m=7)
     excluded = forecast(y, 7, m=7, exclude_outliers=True)
-    assert np.nonzero(kept.outliers[0])[0].tolist() == [133] == np.nonzero(excluded.outliers[0])[0].tolist()
-    assert kept.forecast.mean() > 25 and 18 < excluded.forecast.mean() < 22   # the demand is Poisson(20)
+    assert np.nonzero(default.outliers[0])[0].tolist() == [133] == np.nonzero(excluded.outliers[0])[0].tolist()
+    assert 18 < default.forecast.mean() < 22 and np.allclose(default.forecast, excluded.forecast)
+
+
+def test_an_intermittent_series_keeps_its_big_orders_unless_they_are_excluded():
+    y = np.zeros(140)
+    y[::5] = 3.0                                           # a sale every 5th day
+    y[130] = 60.0                                          # one bulk order
+    default = forecast(y, 7, m=7)
+    excluded = forecast(y, 7, m=7, exclude_outliers=True)
+    assert default.kind[0] in ("intermittent", "lumpy") and default.outliers[0, 130]
+    assert default.forecast.sum() > excluded.forecast.sum()
 
 
 def test_regular_sizes_of_an_intermittent_sku_are_not_outliers():

@@ -158,3 +158,38 @@ def test_cli_run_json_show_accuracy_and_exit_codes(shop, cli, db_path, tmp_path)
     bad = tmp_path / "bad.csv"
     bad.write_text("sku,period,quantity\nNOPE,2026-12,1\n", encoding="utf-8")
     assert cli("forecast", "import-sales", str(bad)).code == 1
+
+
+def test_sales_override_replaces_the_statistical_figure_for_chosen_rows(shop, cli, db_path, tmp_path):
+    run = run_forecast(shop, "month", as_of="2026-11-20")
+    stat = {r.period_start: r.quantity for r in run.rows if r.sku == "LAMP"}
+    path = tmp_path / "sales.csv"
+    path.write_text("sku,period,quantity,覆盖\nLAMP,2026-12,40,是\nLAMP,2027-01,10,no\nLAMP,2027-02,9,maybe\n",
+                    encoding="utf-8")
+    result = import_sales(shop, path)
+    assert (result.imported, result.overrides, result.rejected) == (2, 1, 1)
+    assert "override 'maybe' is not yes or no" in result.rejects[0]["reason"]
+    dec, jan, feb = show_forecast(shop, "LAMP", "month").forecast
+    assert (dec.quantity, dec.sales, dec.override, dec.consensus) == (stat["2026-12-01"], 40, True, 40)
+    assert (jan.sales, jan.override) == (10, False)
+    assert jan.consensus == pytest.approx(round(0.5 * 10 + 0.5 * stat["2027-01-01"], 3))
+    assert feb.sales is None and feb.consensus == feb.quantity
+    shop.conn.execute("VACUUM INTO ?", (str(db_path),))
+    shown = cli("forecast", "show", "LAMP")
+    assert shown.code == 0 and "sales 40.0, overrides" in shown.stdout and "sales 10.0, weight 0.5" in shown.stdout
+    assert cli("forecast", "show", "LAMP", "--json").json()["forecast"][0]["override"] is True
+    # a file with no usable row is exit 1 and writes nothing
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,period,quantity,override\nLAMP,2026-12,40,perhaps\n", encoding="utf-8")
+    rejected = cli("forecast", "import-sales", str(bad))
+    assert rejected.code == 1 and "row 2: override 'perhaps'" in rejected.stderr
+
+
+def test_a_run_reports_its_progress_through_the_callback(shop):
+    seen = []
+    run_forecast(shop, "week", as_of="2026-11-20", progress=lambda done, stage: seen.append((done, stage)))
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == 100
+    stages = [stage for _, stage in seen]
+    assert stages[0] == "reading order history" and stages[-1] == "done"
+    assert any(stage.startswith("choosing methods for") for stage in stages) and "storing" in stages

@@ -39,11 +39,12 @@ def forecast_run(bucket: str = BUCKET,
                                                        help="Replace one-off spikes (bulk orders) before fitting."),
                  actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """Forecast every SKU from order history (method chosen per SKU by backtest MASE) and store the version."""
-    from omnictl.forecast.run import run_forecast
+    from omnictl.forecast.run import PROGRESS_TOTAL, run_forecast
     from omnictl.importer import actor_name
 
-    info = run_forecast(db(), bucket=bucket, horizon=horizon, as_of=as_of, sku=sku, channel=channel,
-                        exclude_outliers=exclude_outliers, actor=actor_name(actor))
+    with R.progress_bar("Forecast", total=PROGRESS_TOTAL) as progress:
+        info = run_forecast(db(), bucket=bucket, horizon=horizon, as_of=as_of, sku=sku, channel=channel,
+                            exclude_outliers=exclude_outliers, actor=actor_name(actor), progress=progress)
     if as_json:
         R.dump_json([row.model_dump(mode="json") for row in info.rows])
     else:
@@ -87,7 +88,8 @@ def forecast_show(sku: str = typer.Argument(..., metavar="SKU", help="Master SKU
         extra = ""
         p = sales.get(start) if kind == "forecast" else None
         if p is not None and p.sales is not None:
-            extra = f"  (statistical {_q(p.quantity)}, sales {_q(p.sales)}, weight {view.sales_weight:g})"
+            how = "overrides" if p.override else f"weight {view.sales_weight:g}"
+            extra = f"  (statistical {_q(p.quantity)}, sales {_q(p.sales)}, {how})"
         lines.append(f"{start} {'F' if kind == 'forecast' else ' '} {bar:<{BAR}} {_q(q):>10}{extra}")
     lines.append("# actual   = forecast (consensus where sales gave one)")
     R.out.print("\n".join(lines), markup=False, highlight=False)
@@ -115,9 +117,11 @@ def forecast_accuracy(bucket: Optional[str] = typer.Option(None, "--bucket", met
 
 
 @forecast_app.command("import-sales")
-def forecast_import_sales(file: str = typer.Argument(..., metavar="FILE", help="CSV or XLSX: sku, period, quantity."),
+def forecast_import_sales(file: str = typer.Argument(..., metavar="FILE",
+                                                    help="CSV or XLSX: sku, period, quantity, optional override."),
                           actor: Optional[str] = ACTOR, as_json: bool = JSON):
-    """Import the sales team's forecast (sku, period as 2026-12 / 2026-W50 / 2026-12-07, quantity) for the consensus."""
+    """Import the sales team's forecast (sku, period as 2026-12 / 2026-W50 / 2026-12-07, quantity, optional
+    override yes/no) for the consensus: blended by forecast.sales_weight, or replacing the statistical figure."""
     from omnictl.forecast.run import import_sales
     from omnictl.importer import actor_name
 
@@ -125,7 +129,9 @@ def forecast_import_sales(file: str = typer.Argument(..., metavar="FILE", help="
     if as_json:
         R.dump_json(result)
     else:
-        R.note(f"{result.file}: {result.rows} row(s), {result.imported} imported, {result.rejected} rejected.")
+        overrides = f" ({result.overrides} overriding the statistical forecast)" if result.overrides else ""
+        R.note(f"{result.file}: {result.rows} row(s), {result.imported} imported{overrides}, "
+               f"{result.rejected} rejected.")
         for reject in result.rejects:
             R.note(f"  row {reject['row']}: {reject['reason']}")
     if result.rejected and not result.imported:

@@ -93,6 +93,7 @@ def _register() -> None:
     from omnictl.cli import forecast  # noqa: F401  (forecast run, show, accuracy, import-sales)
     from omnictl.cli import shopfloor  # noqa: F401  (shopfloor import)
     from omnictl.cli import kpi  # noqa: F401  (kpi, kpi turnover)
+    from omnictl.cli import close  # noqa: F401  (close run, show; exceptions)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:

@@ -151,6 +151,12 @@ def plan_explain(order: str = typer.Argument(..., metavar="ORDER", help="MO numb
     parent = f", feeds {o.parent}" if o.parent else ""
     _say(f"{o.number}  {o.sku} × {R.quantity(o.quantity)} at {o.location or '-'}, due {o.due_on}, {o.status} "
          f"({o.reason}{parent})")
+    if o.forecast_quantity > 0:
+        served = sum(line.quantity for line in o.served)
+        rest = o.quantity - o.forecast_quantity - served
+        _say(f"{R.quantity(o.forecast_quantity)} of {R.quantity(o.quantity)} from the forecast (make-to-stock demand "
+             f"open orders have not consumed), {R.quantity(served)} for served lines"
+             + (f", {R.quantity(rest)} rounding up (whole units, minimum order)" if rest > 1e-6 else ""))
     if o.planned_start:
         _say(f"planned {_when(o.planned_start)} → {_when(o.planned_end)} (company time)")
     if o.priority_parts is not None:
@@ -244,13 +250,14 @@ def _replenish_forecast(horizon: int, sku: Optional[str], location: Optional[str
     if not lines:
         R.note("nothing to plan: no SKU has stock, supply, open demand or a forecast")
         return
-    R.show(R.table(None, ["sku", "location", "on hand", "ATP", "daily fc", "safety", "reorder pt", "stock-out",
-                          "suggestion", "order by"],
+    R.show(R.table(None, ["sku", "location", "on hand", "ATP", "daily fc", "consumed", "safety", "reorder pt",
+                          "stock-out", "suggestion", "order by"],
                    [[r.sku, r.location, R.quantity(r.on_hand), R.quantity(r.atp), f"{r.daily_forecast:.2f}",
-                     R.quantity(r.safety_stock), R.quantity(r.reorder_point), r.stockout_on or "",
+                     R.quantity(r.consumed), R.quantity(r.safety_stock), R.quantity(r.reorder_point), r.stockout_on or "",
                      f"{r.action} {R.quantity(r.suggested)}" if r.suggested else "",
                      (r.order_by or "") + (" LATE" if r.late else "")] for r in lines],
-                   justify_right=NUMBERS | {"ATP", "daily fc", "reorder pt"}))
+                   justify_right=NUMBERS | {"ATP", "daily fc", "consumed", "reorder pt"}))
     short = sum(1 for r in lines if r.stockout_on)
     R.note(f"{len(lines)} SKU/location(s) over {horizon} days; {short} projected to stock out; "
-           f"{sum(1 for r in lines if r.suggested)} suggestion(s)")
+           f"{sum(1 for r in lines if r.suggested)} suggestion(s); 'consumed': forecast that open orders already "
+           "account for (not counted twice)")

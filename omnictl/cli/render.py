@@ -80,23 +80,33 @@ def show(renderable) -> None:
 
 
 class progress_bar:
-    """A rich progress line on a terminal (stderr), silent otherwise. Yields a callback."""
+    """A rich progress line on a terminal (stderr), silent otherwise. Yields a callback:
+    `callback(rows)` counting rows, or with `total`, `callback(done, stage)` filling a bar."""
 
-    def __init__(self, label: str):
+    def __init__(self, label: str, total: float | None = None):
         self.label = label
+        self.total = total
         self._progress = None
 
     def __enter__(self):
         if not err.is_terminal:
             return None
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn,
+                                   TimeElapsedColumn)
 
-        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                  TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
-                                  console=err, transient=True)
+        if self.total is None:
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                      TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+                                      console=err, transient=True)
+        else:
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                      TaskProgressColumn(), TimeElapsedColumn(), console=err, transient=True)
         self._progress.start()
-        task = self._progress.add_task(self.label, total=None)
-        return lambda rows: self._progress.update(task, completed=rows)
+        task = self._progress.add_task(self.label, total=self.total)
+        if self.total is None:
+            return lambda rows: self._progress.update(task, completed=rows)
+        return lambda done, stage=None: self._progress.update(
+            task, completed=done, description=f"{self.label}: {stage}" if stage else self.label)
 
     def __exit__(self, *exc):
         if self._progress is not None:
@@ -351,12 +361,42 @@ def show_demo_tour(tour) -> None:
             say(f"  rushing sales order {escape(plan.rush_order)} (插单) would push back {escape(pushed)}")
         for line in plan.gantt:
             out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    if tour.forecast:
+        _show_demo_forecast(tour.forecast, say, escape)
+    if tour.close:
+        _show_demo_close(tour, say, escape)
     say()
     if tour.exports_dir:
         say(f"The exports it imported are kept in {escape(tour.exports_dir)}")
     say("[bold]Try next[/bold]")
     for command in tour.try_next:
         out.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)   # never wrapped: copyable
+
+
+def _show_demo_close(tour, say, escape) -> None:
+    close = tour.close
+    say()
+    say(f"[bold]Daily close (日清日结) of {close.date}[/bold], after the shop floor's reports and issues "
+        f"({escape(', '.join(close.files))}): [bold red]{close.status}[/bold red]; "
+        + ", ".join(f"{name} {status}" for name, status in close.checks.items()))
+    for line in close.consumption:
+        say(f"  material: {escape(line)}")
+    for line in close.t3:
+        say(f"  [bold red]T-3[/bold red]: {escape(line)}")
+    say(f"  {close.open_exceptions} open exception(s), each with a standard, a deadline and an owner; see "
+        f"omnictl --db {escape(tour.database)} close show {close.date}")
+
+
+def _show_demo_forecast(forecast, say, escape) -> None:
+    say()
+    say(f"[bold]Forecast[/bold]: {forecast.history_orders} past orders from the order book "
+        f"({escape(forecast.history_file)}), then forecast run {forecast.run_id} for {forecast.skus} SKUs by day")
+    for line in forecast.shown:
+        say(f"  {escape(line)}")
+    if forecast.stockouts:
+        say(f"  [bold red]stock-outs ahead[/bold red] (replenish --forecast): {len(forecast.stockouts)} SKU-location(s)")
+        for line in forecast.stockouts[:4]:
+            say(f"    {escape(line)}")
 
 
 def _show_demo_stock(stock, currency: str, say, escape) -> None:

@@ -12,7 +12,8 @@ agree: weeks and months are sums of the same days (`methods.aggregate`). The per
 run are the `horizon` whole buckets starting with the first one that begins after `as_of`
 (the last day of actuals; default yesterday, the last complete day). Each SKU's forecast is
 also split to locations by their share of its demand over the last 90 days. A run is stored
-in one transaction (`forecast_run`, `forecast`).
+in one transaction (`forecast_run`, `forecast`). Progress goes to an optional callback
+`progress(done, stage)`, done out of `PROGRESS_TOTAL`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from omnictl import clock, settings
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
 from omnictl.forecast import methods as M
+from omnictl.forecast.demand import consensus
 from omnictl.inventory import demand_history
 from omnictl.models import (ForecastAccuracy, ForecastPoint, ForecastRow, ForecastRunInfo, ForecastSkuInfo,
                             ForecastView, SalesForecastImport)
@@ -39,6 +41,8 @@ DEFAULT_HORIZON = {"month": 3, "week": 8, "day": 14}
 SELECTION_DAYS = 28            # backtest horizon (days) used to choose the method, for every bucket
 SHARE_DAYS = 90                # location split: share of the last 90 days' demand
 DIGITS = 3
+PROGRESS_TOTAL = 100
+_STAGES = {"history": 10, "choose": 60, "forecast": 20, "store": 10}      # shares of the bar
 
 
 @dataclass
@@ -122,10 +126,33 @@ def _shares(hist: History, sku: str) -> dict[str, float]:
     return {loc: round(q / total, 4) for loc, q in sorted(recent.items())} if total > 0 else {}
 
 
+class _Progress:
+    """Stages of a run mapped onto one 0..PROGRESS_TOTAL scale for the face's callback."""
+
+    def __init__(self, callback):
+        self.callback = callback
+        self.base = 0.0
+
+    def stage(self, name: str, label: str):
+        """A callback(done, total) for a stage's own steps; the stage starts now."""
+        begin, share = self.base, _STAGES[name]
+        self.base += share
+        self.report(begin, label)
+
+        def step(done: int, total: int) -> None:
+            self.report(begin + share * done / max(total, 1), label)
+        return step
+
+    def report(self, done: float, label: str) -> None:
+        if self.callback is not None:
+            self.callback(round(done, 1), label)
+
+
 def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None, as_of: str | date | None = None,
                  sku: str | None = None, channel: str | None = None, exclude_outliers: bool = False,
-                 actor: str = "omnictl") -> ForecastRunInfo:
+                 actor: str = "omnictl", progress=None) -> ForecastRunInfo:
     """Forecast every SKU with demand (or one), store the version, return it."""
+    bar = _Progress(progress)
     _check_bucket(bucket)
     if horizon is None:
         horizon = DEFAULT_HORIZON[bucket]
@@ -134,6 +161,7 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
     end = _as_of(as_of)
     if channel and db.scalar("SELECT 1 FROM channel WHERE code = ?", (channel,)) is None:
         raise NotFound(f"no channel '{channel}'")
+    bar.stage("history", "reading order history")
     hist = history(db, "day", end, sku=sku, channel=channel)
     if not hist.skus:
         what = f"SKU {sku}" if sku else "any SKU"
@@ -142,14 +170,16 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
     last_day = periods[-1] + timedelta(days=M.bucket_length(periods[-1], bucket) - 1)
     h_days = (last_day - end).days
     Y = hist.daily
-    chosen = M.forecast(Y, SELECTION_DAYS, m=7, exclude_outliers=exclude_outliers)
+    chosen = M.forecast(Y, SELECTION_DAYS, m=7, exclude_outliers=exclude_outliers,
+                        progress=bar.stage("choose", f"choosing methods for {len(hist.skus):,} SKUs"))
     daily_fc = np.zeros((len(hist.skus), h_days))
-    for name in sorted(set(chosen.method)):
+    names = sorted(set(chosen.method) - {"zero"})
+    step = bar.stage("forecast", "forecasting")
+    for done, name in enumerate(names, start=1):
         rows = np.array([i for i, m in enumerate(chosen.method) if m == name])
-        if name == "zero":
-            continue
         part = M.forecast(Y[rows], h_days, m=7, methods=[name], exclude_outliers=exclude_outliers)
         daily_fc[rows] = part.forecast
+        step(done, len(names))
     fc_days = [end + timedelta(days=i + 1) for i in range(h_days)]
     agg = M.aggregate(daily_fc, fc_days, bucket)
     col = {s: j for j, s in enumerate(agg.starts)}
@@ -169,6 +199,7 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
                   "selection_days": SELECTION_DAYS, "unmapped_lines": hist.unmapped_lines}
     created_at = clock.utc_now_iso()
     by_sku = {info.sku: info for info in infos}
+    bar.stage("store", "storing")
     with db.write():
         run_id = db.execute(
             "INSERT INTO forecast_run (created_at, created_by, as_of, bucket, horizon, parameters) "
@@ -184,6 +215,7 @@ def run_forecast(db: Database, bucket: str = "month", horizon: int | None = None
                                row.method, info.mase, info.wape))
         db.conn.executemany("INSERT INTO forecast (run_id, sku, location, bucket, period_start, quantity, method, "
                             "mase, wape) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
+    bar.report(PROGRESS_TOTAL, "done")
     return ForecastRunInfo(id=run_id, created_at=created_at, created_by=actor, as_of=end.isoformat(), bucket=bucket,
                            horizon=horizon, history_from=hist.days[0].isoformat(),
                            unmapped_lines=hist.unmapped_lines, parameters=parameters, skus=infos, rows=out_rows)
@@ -207,8 +239,8 @@ def show_forecast(db: Database, sku: str, bucket: str = "month", periods: int = 
     if hist.skus:
         view.history = [ForecastPoint(period_start=s.isoformat(), quantity=round(float(q), DIGITS))
                         for s, q in list(zip(hist.starts, hist.values[0]))[-periods:]]
-    sales = {r["period_start"]: r["quantity"] for r in db.query(
-        "SELECT period_start, quantity FROM sales_forecast WHERE sku = ? AND bucket = ?", (sku, bucket))}
+    sales = {r["period_start"]: (r["quantity"], bool(r["override"])) for r in db.query(
+        "SELECT period_start, quantity, override FROM sales_forecast WHERE sku = ? AND bucket = ?", (sku, bucket))}
     if run:
         rows = db.query("SELECT period_start, quantity, method, mase, wape FROM forecast WHERE run_id = ? AND sku = ? "
                         "AND location IS NULL ORDER BY period_start", (run["id"], sku))
@@ -216,10 +248,10 @@ def show_forecast(db: Database, sku: str, bucket: str = "month", periods: int = 
         if rows:
             view.method, view.mase, view.wape = rows[0]["method"], rows[0]["mase"], rows[0]["wape"]
         for r in rows:
-            s = sales.get(r["period_start"])
-            consensus = r["quantity"] if s is None else weight * s + (1 - weight) * r["quantity"]
+            s, override = sales.get(r["period_start"], (None, False))
+            blended = consensus(r["quantity"], s, weight, override)
             view.forecast.append(ForecastPoint(period_start=r["period_start"], quantity=r["quantity"], sales=s,
-                                               consensus=round(consensus, DIGITS)))
+                                               override=override, consensus=round(blended, DIGITS)))
     return view
 
 
@@ -280,10 +312,16 @@ def parse_period(text: str) -> tuple[str, date]:
     return "day", date.fromisoformat(text)
 
 
+OVERRIDE_COLUMNS = ("override", "覆盖")
+
+
 def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> SalesForecastImport:
-    """Read sales' forecast (columns sku, period, quantity, by name; any order) and keep it beside
-    the statistical one; a later import of the same SKU and period replaces the earlier. Bad rows
-    are rejected one by one with the reason; the good ones land in one transaction."""
+    """Read sales' forecast (columns sku, period, quantity, by name; any order; optional
+    `override` yes/no) and keep it beside the statistical one; a later import of the same SKU
+    and period replaces the earlier. A row marked override makes sales' figure the consensus
+    for that SKU and period; others are blended by `forecast.sales_weight`. Bad rows are
+    rejected one by one with the reason; the good ones land in one transaction."""
+    from omnictl.master import FALSE, TRUE
     from omnictl.tabular import open_table
 
     table = open_table(path)
@@ -292,9 +330,12 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
     if missing:
         raise UsageError(f"{Path(path).name}: missing column(s) {', '.join(missing)} (need sku, period, quantity)")
     pos = {c: table.header.index(c) for c in need}
+    override_at = next((table.header.index(c) for c in OVERRIDE_COLUMNS if c in table.header), None)
+    if override_at is not None:
+        pos["override"] = override_at
     known = {r["code"] for r in db.query("SELECT code FROM sku")}
     result = SalesForecastImport(file=str(path))
-    good: dict[tuple[str, str, str], float] = {}
+    good: dict[tuple[str, str, str], tuple[float, int]] = {}
     for row_no, values in table.data_rows():
         result.rows += 1
         cell = {c: (values[i].strip() if i < len(values) else "") for c, i in pos.items()}
@@ -312,12 +353,16 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
                 reason = f"quantity '{cell['quantity']}' is not a number of at least 0"
         if reason is None and cell["sku"] not in known:
             reason = f"unknown SKU '{cell['sku']}'"
+        flag = cell.get("override", "").lower()
+        if reason is None and flag not in TRUE | FALSE:
+            reason = f"override '{cell['override']}' is not yes or no (yes/no, 1/0, 是/否)"
         if reason:
             result.rejects.append({"row": row_no, "reason": reason})
             continue
-        good[(cell["sku"], bucket, start.isoformat())] = qty
+        good[(cell["sku"], bucket, start.isoformat())] = (qty, int(flag in TRUE))
     result.rejected = len(result.rejects)
     result.imported = len(good)
+    result.overrides = sum(flag for _, flag in good.values())
     if good:
         sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         with db.write():
@@ -325,7 +370,7 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
                 "INSERT INTO sales_forecast_batch (file, sha256, created_at, created_by, rows, rejected) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (Path(path).name, sha, clock.utc_now_iso(), actor, result.rows, result.rejected)).lastrowid
-            db.conn.executemany("INSERT OR REPLACE INTO sales_forecast (sku, bucket, period_start, quantity, batch_id) "
-                                "VALUES (?, ?, ?, ?, ?)",
-                                [(s, b, p, q, result.batch_id) for (s, b, p), q in good.items()])
+            db.conn.executemany("INSERT OR REPLACE INTO sales_forecast (sku, bucket, period_start, quantity, override, "
+                                "batch_id) VALUES (?, ?, ?, ?, ?, ?)",
+                                [(s, b, p, q, flag, result.batch_id) for (s, b, p), (q, flag) in good.items()])
     return result

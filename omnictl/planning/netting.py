@@ -9,6 +9,16 @@ Per made SKU (one with a routing) and location, DESIGN.md's rule:
   the factor. A line's due date is its order's promised ship-by minus
   `plan.dispatch_buffer_days` (today when it has no ship-by); lines due beyond
   `plan.horizon_days` are left for a later run.
+- Make-to-stock SKUs (`make_to_stock` = 1) also have forecast demand within the horizon: the
+  latest stored day forecast (the consensus where sales gave one; `omnictl.forecast.demand`)
+  at the location of its split (else the home warehouse), consumed week by week by the open
+  lines due that week (demand = max(forecast, open orders), so a line the forecast foresaw
+  is not counted twice). What the lines leave of a week's forecast is one need due on the
+  week's first day (today in the current week), served after the week's lines; the part of
+  an order's quantity that serves it is kept as `forecast_quantity` (`plan explain`). An
+  order serving only forecast is of reason `stock` and is matched on re-planning like an
+  order of the same due date (so when lines consume its forecast it becomes their order,
+  same number). Make-to-order SKUs have no forecast demand.
 - Open supply is open purchase lines plus released and started production orders.
 - Safety stock counts at warehouses (as in `omnictl stock`), where the SKU has stock,
   supply or demand, else at the home warehouse (the one most channels ship from).
@@ -68,6 +78,7 @@ class Need:
     quantity: float
     line_id: int | None = None
     parent: "Order | None" = None
+    forecast: bool = False            # forecast demand the open lines did not consume
 
 
 @dataclass(slots=True)
@@ -95,13 +106,14 @@ class Order:
     handed_down: tuple | None = None          # (tier, margin) its component orders carry
     tier: P.Part | None = None
     margin: P.Part | None = None
+    forecast_quantity: float = 0.0            # the part serving forecast demand (make-to-stock)
 
     @property
     def parent_id(self) -> int | None:
         return self.parent.id if self.parent is not None else None
 
     def key(self) -> tuple:
-        if self.reason == "order":
+        if self.reason == "order" or self.forecast_quantity > EPS:     # forecast orders become line orders
             return ("order", self.due.isoformat())
         if self.reason == "component":
             return ("component", self.parent_id)
@@ -140,7 +152,7 @@ def plan_orders(db: Database, *, dry_run: bool = False) -> PlanResult:
 
 
 def row_key(row) -> tuple:
-    if row["reason"] == "order":
+    if row["reason"] == "order" or row["forecast_quantity"] > EPS:
         return ("order", row["due_on"])
     if row["reason"] == "component":
         return ("component", row["parent_id"])
@@ -178,7 +190,7 @@ class _Planner:
         self.existing: dict[tuple, list] = defaultdict(list)        # planned orders by (sku, location)
         self.kept: dict[str, list[Order]] = defaultdict(list)       # released / started by SKU
         for row in db.query("SELECT id, number, sku, location, quantity, due_on, status, reason, parent_id, "
-                            "planned_start, planned_end, priority, CASE WHEN status = 'planned' THEN NULL "
+                            "planned_start, planned_end, priority, forecast_quantity, CASE WHEN status = 'planned' THEN NULL "
                             "ELSE priority_parts END AS priority_parts FROM production_order "
                             "WHERE status IN ('planned', 'released', 'started') ORDER BY id"):
             if row["status"] == "planned":
@@ -228,6 +240,7 @@ class _Planner:
             self.line_units[(r["line_id"], sku)] = (r["mapping"], r["factor"])
         self.warehouses = warehouses(db)
         self.home = home_warehouse(db)
+        self._forecast_needs()
         if bought_finished:
             names = sorted(bought_finished)
             self.result.notes.append(
@@ -236,6 +249,42 @@ class _Planner:
         if beyond:
             self.result.notes.append(f"{beyond} open line(s) due beyond the {self.weights.horizon_days}-day horizon "
                                      "(plan.horizon_days) are left for a later run")
+
+    def _forecast_needs(self) -> None:
+        """Make-to-stock SKUs: the forecast the open lines leave, week by week, as needs."""
+        from omnictl.forecast.demand import consume, latest_daily
+
+        mts = sorted(sku for sku in self.m.routing if self.m.skus[sku].make_to_stock)
+        if not mts:
+            return
+        forecasts = latest_daily(self.db)
+        days = [self.today + timedelta(days=i) for i in range((self.limit - self.today).days + 1)]
+        unforecast, planned = [], 0
+        for sku in mts:
+            entry = forecasts.get(sku)
+            if entry is None:
+                unforecast.append(sku)
+                continue
+            locations = [loc for loc in entry.series if loc is not None] or ([None] if self.home else [])
+            for loc in locations:
+                location = loc if loc is not None else self.home
+                orders: dict[date, float] = defaultdict(float)
+                for n in self.needs.get((sku, location), ()):
+                    orders[n.due] += n.quantity
+                for period in consume(self.today, entry.days(loc, days), orders):
+                    if period.from_forecast > EPS:
+                        self.needs[(sku, location)].append(
+                            Need(period.start, (self._end_of(period.start), 0, 1 << 62), period.from_forecast,
+                                 forecast=True))
+            planned += 1
+        if planned:
+            self.result.notes.append(f"{planned} make-to-stock SKU(s) planned from the forecast, consumed by "
+                                     "open orders week by week")
+        if unforecast:
+            self.result.notes.append(
+                f"{len(unforecast)} make-to-stock SKU(s) have no stored day forecast, so only their open orders and "
+                f"safety stock are planned (omnictl forecast run --bucket day): {', '.join(unforecast[:5])}"
+                f"{' …' if len(unforecast) > 5 else ''}")
 
     def _end_of(self, day: date) -> float:
         found = self._ends.get(day)
@@ -319,7 +368,7 @@ class _Planner:
 
         for _, group in groupby(needs, key=bucket):
             pegs: dict[int, float] = {}
-            short, parent, due = 0.0, None, None
+            short, forecast, parent, due = 0.0, 0.0, None, None
             for n in group:
                 take = min(free, n.quantity)
                 free -= take
@@ -329,6 +378,8 @@ class _Planner:
                     short += rest
                     if n.parent is not None:
                         parent = n.parent
+                    elif n.forecast:
+                        forecast += rest
                     else:
                         pegs[n.line_id] = round(pegs.get(n.line_id, 0.0) + rest, 6)
             if short <= EPS:
@@ -339,7 +390,8 @@ class _Planner:
                 end = self._start_of(parent)
                 orders.append(Order(sku, location, "component", due, quantity, end, parent=parent))
             else:
-                orders.append(Order(sku, location, "order", due, quantity, self._end_of(due), pegs=pegs))
+                orders.append(Order(sku, location, "order" if pegs else "stock", due, quantity, self._end_of(due),
+                                    pegs=pegs, forecast_quantity=round(forecast, 6)))
         gap -= free
         if gap > EPS:
             due = self.today + timedelta(days=info.lead_time_days)
@@ -409,7 +461,7 @@ class _Planner:
                 ops = self._operations(order)
             else:
                 order.id, order.number = row["id"], row["number"]
-                if order.reason == "stock" and self.today.isoformat() <= row["due_on"] < order.due.isoformat():
+                if order.key() == ("stock",) and self.today.isoformat() <= row["due_on"] < order.due.isoformat():
                     order.due = date.fromisoformat(row["due_on"])      # today + lead time moves daily: keep
                     order.latest_end = self._end_of(order.due)
                 wanted_ops = [(s.seq, s.work_center, s.name, s.setup_min, round(s.run_min * order.quantity, 6))
@@ -421,7 +473,10 @@ class _Planner:
                          or wanted_ops != self.old_ops.get(order.id, [])
                          or row["planned_start"] is None or row["planned_end"] is None)
                 repegged = not _same_pegs(self.old_pegs.get(order.id, {}), order.pegs)
-                order.change = "resized" if resized else "updated" if (moved or repegged) else "unchanged"
+                reforecast = (abs(row["forecast_quantity"] - order.forecast_quantity) > EPS
+                              or row["reason"] != order.reason)
+                order.change = ("resized" if resized else "updated" if (moved or repegged or reforecast)
+                                else "unchanged")
                 if resized or moved:
                     ops = self._operations(order)
                     gone = {o[0] for o in self.old_ops.get(order.id, [])} - {o[0] for o in ops}
@@ -439,19 +494,22 @@ class _Planner:
             if row is None:
                 inserts.append((order.id, order.number, order.sku, order.location, order.quantity,
                                 order.due.isoformat(), order.reason, order.parent_id, order.planned_start,
-                                order.planned_end, order.priority, order.parts_json, self.now, self.now))
+                                order.planned_end, order.priority, order.parts_json, order.forecast_quantity,
+                                self.now, self.now))
                 peg_rows += [(order.id, line, qty) for line, qty in order.pegs.items()]
             elif order.change != "unchanged":
                 updates.append((order.quantity, order.due.isoformat(), order.parent_id, order.planned_start,
-                                order.planned_end, order.priority, order.parts_json, self.now, order.id))
+                                order.planned_end, order.priority, order.parts_json, order.forecast_quantity,
+                                order.reason, self.now, order.id))
             else:                                 # a day later it is more urgent: SQLite compares
                 rescored.append((order.priority, order.parts_json, order.id, order.priority, order.parts_json))
         conn = self.db.conn
         conn.executemany("INSERT INTO production_order (id, number, sku, location, quantity, due_on, status, reason, "
-                         "parent_id, planned_start, planned_end, priority, priority_parts, created_at, updated_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+                         "parent_id, planned_start, planned_end, priority, priority_parts, forecast_quantity, created_at, "
+                         "updated_at) VALUES (?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
         conn.executemany("UPDATE production_order SET quantity = ?, due_on = ?, parent_id = ?, planned_start = ?, "
-                         "planned_end = ?, priority = ?, priority_parts = ?, updated_at = ? WHERE id = ?", updates)
+                         "planned_end = ?, priority = ?, priority_parts = ?, forecast_quantity = ?, reason = ?, "
+                         "updated_at = ? WHERE id = ?", updates)
         conn.executemany("UPDATE production_order SET priority = ?, priority_parts = ? WHERE id = ? "
                          "AND (priority IS NOT ? OR priority_parts IS NOT ?)", rescored)
         conn.executemany("DELETE FROM production_peg WHERE production_id = ?", peg_clear)
@@ -557,7 +615,8 @@ class _Planner:
             due_on=order.due.isoformat(), status="planned", reason=order.reason,
             parent=order.parent.number if order.parent else None, priority=order.priority,
             priority_parts=order.parts, planned_start=order.planned_start,
-            planned_end=order.planned_end, served=served, shortages=[], change=order.change)
+            planned_end=order.planned_end, served=served, shortages=[], change=order.change,
+            forecast_quantity=order.forecast_quantity)
 
 
 def _same_pegs(old: dict[int, float], new: dict[int, float]) -> bool:
@@ -570,4 +629,5 @@ def _cancelled_info(row) -> ProductionOrderInfo:
                                quantity=row["quantity"], due_on=row["due_on"], status="cancelled",
                                reason=row["reason"], priority=row["priority"],
                                priority_parts=PriorityParts.from_dict(json.loads(parts)) if parts else None,
-                               planned_start=row["planned_start"], planned_end=row["planned_end"], change="cancelled")
+                               planned_start=row["planned_start"], planned_end=row["planned_end"], change="cancelled",
+                               forecast_quantity=row["forecast_quantity"])

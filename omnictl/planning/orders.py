@@ -73,7 +73,7 @@ def _info(row, served: list[ServedLine], shortages=()) -> ProductionOrderInfo:
         due_on=row["due_on"], status=row["status"], reason=row["reason"], parent=row["parent_number"],
         priority=row["priority"], priority_parts=PriorityParts.from_dict(json.loads(parts)) if parts else None,
         planned_start=row["planned_start"], planned_end=row["planned_end"], served=served,
-        shortages=list(shortages))
+        shortages=list(shortages), forecast_quantity=row["forecast_quantity"])
 
 
 def list_production(db: Database, status: str | None = None) -> Iterator[ProductionOrderInfo]:
