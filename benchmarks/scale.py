@@ -392,11 +392,11 @@ def print_company(res: dict) -> None:
     print(f"\nscale {res['scale']:g}: {shape['lines']:,} lines, {shape['orders']:,} orders, {shape['sold_skus']:,} "
           f"sold SKUs ({shape['made_skus']:,} made), {shape['locations']} locations; "
           f"load average at the end {res['load_average'][0]:.1f} (2 cores, shared)")
-    print(f"{'step':<30}{'time':>10}{'CPU':>10}{'peak RSS':>10}  {'target':<22}{'':<8}figure")
+    print(f"{'step':<30}{'time':>10}{'CPU':>10}{'peak RSS':>10}  {'target':<25}{'':<8}figure")
     for s in res["steps"]:
         print(f"{s['step']:<30}{fmt_seconds(s['seconds']):>10}{fmt_seconds(s['cpu_seconds']):>10}"
               f"{fmt_mb(s['peak_rss_mb']):>10}  "
-              f"{s['target']:<22}{verdict(s['met']):<8}{s['figure']}")
+              f"{s['target']:<25}{verdict(s['met']):<8}{s['figure']}")
 
 
 def print_growth(small: dict, large: dict) -> None:
