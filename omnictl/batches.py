@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from omnictl import clock
+from omnictl import audit, clock
 from omnictl.db import Database
 from omnictl.errors import Blocked, NotFound, StrictRejects, UsageError
 from omnictl.inventory import sync_order_stock
@@ -70,6 +70,8 @@ def undo_batch(db: Database, batch_id: int, actor: str) -> UndoResult:
         db.execute("UPDATE import_batch SET undone_at = ?, undone_by = ? WHERE id = ?",
                    (clock.utc_now_iso(), actor, batch_id))
         sync_order_stock(db, touched, actor, batch_id=batch_id)       # reverse what its lines posted
+        audit.record(db, actor, "batch.undo", f"batch {batch_id}", {"orders_created": len(created)},
+                     {"orders_removed": len(created), "orders_restored": restored, "lines_removed": lines_removed})
     return UndoResult(batch=batch_id, orders_removed=len(created), orders_restored=restored,
                       lines_removed=lines_removed)
 

@@ -421,6 +421,17 @@ def _late_moves(db: Database, quick: bool) -> Finding:
                    "`omnictl reconcile count` shows them", examples.items, examples.count)
 
 
+@register("audit chain", before="unfinished batches")
+def _audit_chain(db: Database, quick: bool) -> Finding:
+    """The audit log's hash chain (`omnictl audit verify`)."""
+    from omnictl.audit import verify
+
+    report = verify(db)
+    if report.ok:
+        return Finding(f"{report.entries} audit entries chained and intact")
+    return Finding(f"the audit log was changed from entry {report.first_broken} on", report.problems)
+
+
 # -- backup ---------------------------------------------------------------------------------
 
 def backup_database(db: Database, target: str | os.PathLike, *, overwrite: bool = False,

@@ -373,7 +373,8 @@ def _build(db, manifest: dict, company: dict, tmp: Path, exports: Path) -> DemoT
     with db.write():
         for key, value in (("company.name", company["name"]), ("company.timezone", company["timezone"]),
                            ("company.currency", company["currency"]),
-                           (MARKER_SETTING, clock.utc_now_iso()), ("demo.today", today.isoformat())):
+                           (MARKER_SETTING, clock.utc_now_iso()), ("demo.today", today.isoformat()),
+                           *manifest.get("settings", {}).items()):
             db.execute("INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                        "SET value = excluded.value", (key, value))
 

@@ -20,7 +20,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from omnictl import clock, settings
+from omnictl import audit, clock, settings
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
 
@@ -150,6 +150,13 @@ def change(db: Database, row, kind: str, actor: str, fields: dict, note: str | N
     record_event(db, row["id"], kind, actor, before, fields, note)
 
 
+def _by_hand(db: Database, row, kind: str, actor: str, fields: dict, note: str | None = None) -> None:
+    """A person's change: the exception's own event, and an entry in the audit log."""
+    change(db, row, kind, actor, fields, note)
+    audit.record(db, actor, f"exception.{kind}", f"exception {row['id']} ({row['subject']})",
+                 {k: row[k] for k in fields}, fields | ({"note": note} if note else {}))
+
+
 def _must_be_open(row) -> None:
     if row["status"] not in OPEN:
         raise UsageError(f"exception {row['id']} is {row['status']}; only an open exception can change")
@@ -163,7 +170,7 @@ def assign(db: Database, exception_id: int | str, owner: str, *, actor: str) -> 
     with db.write():
         row = _row(db, exception_id)
         _must_be_open(row)
-        change(db, row, "assigned", actor, {"owner": owner})
+        _by_hand(db, row, "assigned", actor, {"owner": owner})
     return get_exception(db, row["id"])
 
 
@@ -205,7 +212,7 @@ def act(db: Database, exception_id: int | str, action: str, *, new_date: str | N
             fields |= {"new_date": new_date, "note": note}
         elif note:
             fields["note"] = note
-        change(db, row, "acted", actor, fields, note)
+        _by_hand(db, row, "acted", actor, fields, note)
     return get_exception(db, row["id"])
 
 
@@ -220,6 +227,6 @@ def resolve(db: Database, exception_id: int | str, *, note: str, actor: str) -> 
         if row["forced"] and row["action"] is None:
             raise UsageError(f"exception {row['id']} is a T-3 exception: record an action first "
                              f"(`omnictl exceptions act {row['id']} ACTION`, one of {', '.join(ACTIONS)})")
-        change(db, row, "resolved", actor, {"status": "resolved", "note": note, "resolved_at": clock.utc_now_iso(),
-                                            "resolved_by": actor}, note)
+        _by_hand(db, row, "resolved", actor, {"status": "resolved", "note": note,
+                                              "resolved_at": clock.utc_now_iso(), "resolved_by": actor}, note)
     return get_exception(db, row["id"])

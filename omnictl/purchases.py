@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from omnictl import clock, settings
+from omnictl import audit, clock, settings
 from omnictl import values as V
 from omnictl.db import Database
 from omnictl.errors import InputFileError, NotFound, UsageError
@@ -621,6 +621,9 @@ def transfer(db: Database, sku: str, quantity: str | float, source: str, target:
                            Move(sku, target, units, "transfer", when, reason=reason or f"from {source}", ref=ref)],
                       actor)
         held = _held(db, sku, [source, target])
+        audit.record(db, actor, "stock.transfer", f"{sku} from {source} to {target}",
+                     {"on_hand": {source: held[source] + units, target: held[target] - units}},
+                     {"on_hand": held, "quantity": units, "reason": reason, "ref": ref, "at": when})
     return StockChange(kind="transfer", sku=sku, quantity=units, ref=ref, effective_at=when, moves=ids, on_hand=held,
                        warnings=_negative(held, sku, [source]))
 
@@ -642,6 +645,8 @@ def adjust(db: Database, sku: str, quantity: str | float, location: str, *, reas
     with db.write():
         ids = _posted(db, [Move(sku, location, units, kind, when, reason=reason.strip())], actor)
         held = _held(db, sku, [location])
+        audit.record(db, actor, f"stock.{kind}", f"{sku} at {location}", {"on_hand": held[location] - units},
+                     {"on_hand": held[location], "quantity": units, "reason": reason.strip(), "at": when})
     return StockChange(kind=kind, sku=sku, quantity=units, ref=None, effective_at=when, moves=ids, on_hand=held,
                        warnings=_negative(held, sku, [location]))
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from omnictl import clock
+from omnictl import audit, clock
 from omnictl import values as V
 from omnictl.batches import record_batch_end
 from omnictl.db import Database
@@ -218,6 +218,11 @@ def _apply(db: Database, report: ReconcileReport, reason: str, actor: str) -> No
     db.execute("UPDATE stock_count SET applied_at = ?, applied_by = ?, reason = ? WHERE id = ?",
                (report.applied_at, actor, reason, report.count_id))
     report.applied = True
+    audit.record(db, actor, "count.apply", f"count {report.count_id}",
+                 {"book": {f"{line.sku} at {line.location}": line.book for line in report.lines
+                           if abs(line.difference) > EPS}},
+                 {"counted": {f"{line.sku} at {line.location}": line.counted for line in report.lines
+                              if abs(line.difference) > EPS}, "reason": reason, "moves": report.moves_posted})
 
 
 # -- late moves -----------------------------------------------------------------------------

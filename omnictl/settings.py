@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from omnictl import clock
+from omnictl import audit, clock
 from omnictl.db import Database
 from omnictl.errors import UsageError
 from omnictl.models import SettingChange, SettingInfo, SettingsResult
@@ -347,6 +347,8 @@ def _apply(db: Database, wanted: dict[str, str | None], actor: str) -> SettingsR
                            "SET value = excluded.value", (key, text))
             item = _entry(key)
             result.changes.append(SettingChange(key=key, old=old, new=text, value=_info(item, key, text).value))
+            audit.record(db, actor, "setting.unset" if text is None else "setting.set", key,
+                         {"value": old}, {"value": text})
             if key == "company.timezone":
                 new_zone = text or item.default
                 if new_zone != (old or item.default):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from omnictl import clock
+from omnictl import audit, clock
 from omnictl.db import Database
 from omnictl.errors import NotFound
 from omnictl.inventory import sync_order_stock
@@ -32,10 +32,15 @@ def map_sku(db: Database, channel: str, external_sku: str, sku: str, factor: flo
     if db.one("SELECT 1 FROM sku WHERE code = ?", (sku,)) is None:
         raise NotFound(f"no master SKU '{sku}'; add it with `omnictl master import skus FILE`")
     with db.write():
+        old = db.one("SELECT factor FROM sku_alias WHERE channel = ? AND external_sku = ? AND sku = ?",
+                     (channel, external_sku, sku))
         db.execute("INSERT INTO sku_alias (channel, external_sku, sku, factor) VALUES (?, ?, ?, ?) "
                    "ON CONFLICT (channel, external_sku, sku) DO UPDATE SET factor = excluded.factor",
                    (channel, external_sku, sku, factor))
         mapped = remap_lines(db, channel, external_sku, actor)
+        audit.record(db, actor, "sku.map", f"{channel} {external_sku}",
+                     None if old is None else {"sku": sku, "factor": old["factor"]},
+                     {"sku": sku, "factor": factor, "lines_mapped": mapped})
     return MapResult(channel=channel, external_sku=external_sku, sku=sku, lines_mapped=mapped)
 
 

@@ -99,6 +99,12 @@ def test_exception_commands_close_the_t3_loop(cli, db_path):
     assert [(e["kind"], e["actor"]) for e in shown["events"][1:]] == [("assigned", "lead"), ("acted", "li"),
                                                                      ("resolved", "li")]
     assert shown["events"][0]["kind"] == "opened" and shown["status"] == "resolved"
+    audited = cli("audit", "--action", "exception", "--json").json()
+    assert [(e["actor"], e["action"], e["subject"]) for e in audited] == [
+        ("lead", "exception.assigned", "exception 1 (t3:MO-000001)"),
+        ("li", "exception.acted", "exception 1 (t3:MO-000001)"),
+        ("li", "exception.resolved", "exception 1 (t3:MO-000001)")]
+    assert audited[1]["after"]["action"] == "overtime" and audited[0]["after"] == {"owner": "Li Wei"}
     text = cli("exceptions", "show", "1")
     assert text.code == 0 and "by 2026-11-25, level 0 (planner)" in text.stdout
 

@@ -1,4 +1,4 @@
-"""SIGKILL at random moments during an import, a count apply and a plan run.
+"""SIGKILL at random moments during an import, a count apply, a plan run and a daily close.
 
 Each time the database must stay consistent (`db check` passes, no half batch), and running
 the same command again must finish the work exactly as an uninterrupted run does.
@@ -123,3 +123,11 @@ def test_a_killed_plan_run_keeps_one_current_schedule(demo_db, tmp_path):
     queries = ("SELECT count(*) FROM schedule_run WHERE is_current = 1",
                "SELECT count(*) FROM scheduled_op so JOIN schedule_run r ON r.id = so.run_id WHERE r.is_current = 1")
     _survives_kills(demo_db, tmp_path, ["plan", "run"], queries, seed=13)
+
+
+def test_a_killed_close_stores_all_of_it_or_none(demo_db, tmp_path):
+    queries = ("SELECT close_date, status FROM close_run ORDER BY close_date",
+               "SELECT count(*) FROM close_check",
+               "SELECT subject, status, level FROM exception ORDER BY subject",
+               "SELECT count(*) FROM exception_event")
+    _survives_kills(demo_db, tmp_path, ["close", "run", "--date", "2026-11-23"], queries, seed=17)

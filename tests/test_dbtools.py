@@ -23,7 +23,7 @@ from omnictl.importer import import_files
 SHOPIFY = OWN_FIXTURES / "shopify" / "orders_export_small.csv"
 CHECK_NAMES = ["sqlite integrity", "foreign keys", "schema version", "buyer name search index", "order status",
                "order history", "orders, lines and batches", "import batch counts", "stock balances",
-               "late moves", "unfinished batches"]
+               "late moves", "audit chain", "unfinished batches"]
 
 
 def newer_export(tmp_path):
@@ -147,7 +147,7 @@ def test_cli_check_exits_1_and_names_a_dangling_reference(cli, db_path):
     assert [name for name, c in checks.items() if c["status"] == "fail"] == ["foreign keys", "orders, lines and batches"]
     table = cli("db", "check")
     assert table.code == 1 and "order_line row 5: order_id = 99" in table.stdout
-    assert "2 of 11 checks failed" in table.stderr
+    assert "2 of 12 checks failed" in table.stderr
 
 
 def test_check_names_an_unfinished_batch_and_a_missing_created_event(imported):

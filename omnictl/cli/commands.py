@@ -173,11 +173,12 @@ def skus_map(channel: str = typer.Argument(..., metavar="CHANNEL", help="Channel
              external_sku: str = typer.Argument(..., metavar="EXTERNAL_SKU", help="The channel's own SKU or listing id."),
              sku: str = typer.Argument(..., metavar="SKU", help="The master SKU it stands for."),
              factor: float = typer.Option(1.0, "--factor", metavar="N", help="Master units per channel unit."),
-             as_json: bool = JSON):
+             actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """Map a channel SKU to a master SKU; its waiting lines are resolved at once."""
+    from omnictl.importer import actor_name
     from omnictl.skus import map_sku
 
-    result = map_sku(existing_db(), channel, external_sku, sku, factor)
+    result = map_sku(existing_db(), channel, external_sku, sku, factor, actor=actor_name(actor))
     if as_json:
         R.dump_json(result)
     else:

@@ -94,6 +94,7 @@ def _register() -> None:
     from omnictl.cli import shopfloor  # noqa: F401  (shopfloor import)
     from omnictl.cli import kpi  # noqa: F401  (kpi, kpi turnover)
     from omnictl.cli import close  # noqa: F401  (close run, show; exceptions)
+    from omnictl.cli import audit  # noqa: F401  (audit, audit verify, privacy redact)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:

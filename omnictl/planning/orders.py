@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from typing import Iterator
 
-from omnictl import clock
+from omnictl import audit, clock
 from omnictl.db import Database
 from omnictl.errors import Blocked, NotFound, UsageError
 from omnictl.models import MaterialNeed, OperationInfo, OrderExplain, PriorityParts, ProductionOrderInfo, ServedLine
@@ -146,6 +146,7 @@ def release(db: Database, key: str, actor: str) -> ProductionOrderInfo:
         db.execute("UPDATE production_order SET status = 'released', released_at = ?, released_by = ?, "
                    "updated_at = ? WHERE id = ?", (clock.utc_now_iso(), actor, clock.utc_now_iso(), row["id"]))
         row = find_order(db, str(row["id"]))
+        audit.record(db, actor, "plan.release", row["number"], {"status": "planned"}, {"status": "released"})
         info = _info(row, _served(db, STATUSES, "AND p.id = ?", (row["id"],)).get(row["id"], []))
         info.change = "released"
         return info

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from omnictl import clock, settings
+from omnictl import audit, clock, settings
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
 from omnictl.models import (BottleneckDay, BottleneckReport, RushResult, ScheduledOrder, ScheduleRunInfo)
@@ -260,6 +260,8 @@ def rush(db: Database, key: str, *, due: str | None = None, accept: bool = False
             run_id = _store(db, after_loaded, after, "rush", {"rush": key, "orders": numbers, "due": due,
                                                                 "horizon_days": horizon_days}, actor)
             _make_current(db, run_id, actor, reason)
+            audit.record(db, actor, "plan.accept", f"rush {key}", {"current_run": current},
+                         {"current_run": run_id, "reason": reason, "due": due})
         result.accepted_run = run_id
     return result
 
