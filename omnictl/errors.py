@@ -5,10 +5,25 @@ same sentence. Domain code raises, never prints or exits.
 """
 
 
+MESSAGE_LIMIT = 1000
+
+
+def brief(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message cut to a readable length: one that quotes a huge value from a file (a field of
+    megabytes) keeps its start, which names the file, row and column, and its end, which says why."""
+    if len(message) <= limit:
+        return message
+    head, tail = limit * 2 // 3, limit // 4
+    return f"{message[:head]} …({len(message) - head - tail:,} characters left out)… {message[-tail:]}"
+
+
 class OmnictlError(Exception):
     """Base of every error a user may see. `str(err)` is the whole message."""
 
     exit_code = 2
+
+    def __init__(self, message: str = ""):
+        super().__init__(brief(message))
 
 
 class UsageError(OmnictlError):

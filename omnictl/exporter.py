@@ -14,7 +14,7 @@ from typing import TextIO
 
 from omnictl.db import Database
 from omnictl.errors import NotFound
-from omnictl.files import write_whole
+from omnictl.files import safe_cell, write_whole
 from omnictl.models import ExportResult
 from omnictl.orders import check_date
 from omnictl.values import from_minor, quantity_text
@@ -28,6 +28,11 @@ EXTRA_COLUMNS = (
     "external_sku", "product_name", "line_total", "order_payment", "order_fulfilment", "subtotal",
     "shipping", "tax", "discount", "order_total", "refunded", "deliver_by", "customer_address",
 )
+NUMBER_COLUMNS = {"quantity", "unit_price", "line_total", "subtotal", "shipping", "tax", "discount", "order_total",
+                  "refunded"}
+# Text columns are escaped against spreadsheet formulas (files.safe_cell; the `omnictl` profile undoes it);
+# numbers stay numbers, so a return's -1 or a refund's -5.00 is still a number in a spreadsheet.
+_TEXT_AT = [ix for ix, name in enumerate(COLUMNS + EXTRA_COLUMNS) if name not in NUMBER_COLUMNS]
 
 _ROWS_SQL = """
 SELECT o.id AS order_id, o.external_id, o.channel, o.ordered_at, o.ordered_on, o.promised_ship_by,
@@ -67,13 +72,19 @@ def write_orders(db: Database, stream: TextIO, *, since: str | None = None,
     result = ExportResult(file="-", since=since, channel=channel)
     last_order = None
     for row in db.execute(sql, params):
-        writer.writerow(_row(row))
+        writer.writerow(_escaped(_row(row)))
         result.rows += 1
         result.lines += row["line_id"] is not None
         if row["order_id"] != last_order:
             result.orders += 1
             last_order = row["order_id"]
     return result
+
+
+def _escaped(values: list) -> list:
+    for ix in _TEXT_AT:
+        values[ix] = safe_cell(values[ix])
+    return values
 
 
 def _row(row) -> list:

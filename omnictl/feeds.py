@@ -27,8 +27,8 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import TextIO
 
 from omnictl.db import Database
-from omnictl.errors import InputFileError, NotFound, UsageError
-from omnictl.files import write_whole
+from omnictl.errors import InputFileError, NotFound, UsageError, brief
+from omnictl.files import safe_cell, write_whole
 from omnictl.inventory import on_hand, reserved
 from omnictl.models import (ChannelReconcile, ChannelReconcileLine, ChannelStock, FeedResult, ListingComponent,
                             ListingStock)
@@ -204,7 +204,7 @@ def _write(stream: TextIO, fmt: str, channel: _Channel, listings: list[ListingSt
     if fmt == "plain":
         writer.writerow(PLAIN_COLUMNS)
         for listing in listings:
-            writer.writerow([listing.sku, listing.quantity, channel.location])
+            writer.writerow([safe_cell(listing.sku), listing.quantity, safe_cell(channel.location)])
             result.rows += 1
         return result
     if template is None:
@@ -416,7 +416,7 @@ def _read_listed(path, channel: _Channel, channel_location: str | None) -> _List
         try:
             amount = Decimal(str(parse_quantity(text))) if text and text.casefold() != "not stocked" else Decimal(0)
         except ValueError:
-            listed.rejects.append(f"row {row_no}, column '{quantity_name}': '{text}' is not a quantity")
+            listed.rejects.append(brief(f"row {row_no}, column '{quantity_name}': '{text}' is not a quantity"))
             continue
         listed.quantities[sku] = listed.quantities.get(sku, Decimal(0)) + amount
         listed.rows.setdefault(sku, []).append(row_no)

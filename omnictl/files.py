@@ -27,3 +27,27 @@ def write_whole(path: str | os.PathLike, write: Callable[[TextIO], T]) -> T:
     finally:
         temporary.unlink(missing_ok=True)
     return result
+
+
+# A spreadsheet evaluates a cell that starts with one of these (CSV injection: `=cmd|' /C calc'!A0`).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED_START = FORMULA_START + ("'",)
+
+
+def safe_cell(value):
+    """A text cell as written to a CSV or Markdown file for people: one a spreadsheet would
+    evaluate gets a leading `'`, so it shows as text. A text that starts with `'` before such a
+    character (or another `'`) gets one too, so `unescape_cell` gives back exactly what was
+    written. Numbers and empty cells pass unchanged: escape only text columns."""
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or _escaped(value)):
+        return "'" + value
+    return value
+
+
+def _escaped(text: str) -> bool:
+    return len(text) > 1 and text[0] == "'" and text[1] in _ESCAPED_START
+
+
+def unescape_cell(text: str) -> str:
+    """The inverse of `safe_cell`, for files omnictl wrote itself (its own order layout)."""
+    return text[1:] if _escaped(text) else text

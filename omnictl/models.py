@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
+
+from omnictl.errors import brief
 
 
 class ImportResult(BaseModel):
@@ -29,7 +32,7 @@ class ImportResult(BaseModel):
 class RejectInfo(BaseModel):
     row: int
     field: str | None
-    reason: str
+    reason: Annotated[str, AfterValidator(brief)]      # a huge value it quotes is cut
     raw: str
 
 

@@ -19,6 +19,7 @@ is an import batch (kind 'stock:opening') whose rows the moves point to.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -27,10 +28,10 @@ from omnictl import audit, clock
 from omnictl import values as V
 from omnictl.batches import record_batch_end
 from omnictl.db import Database
-from omnictl.errors import UsageError
+from omnictl.errors import NotFound, UsageError
 from omnictl.inventory import Move, check_time, on_hand, post
 from omnictl.models import CountLine, LateMove, NotCounted, OpeningResult, ReconcileReport, RejectInfo, SkuRows
-from omnictl.snapshots import Combined, Snapshot, combine, read_snapshot
+from omnictl.snapshots import Combined, Snapshot, SnapshotRow, combine, read_snapshot
 
 SCOPES = ("full", "partial")
 KINDS = ("count", "snapshot")
@@ -89,6 +90,46 @@ def reconcile_file(db: Database, path: str | Path, *, kind: str = "count", locat
     limit = parse_tolerance(tolerance)
     counted_at = check_time(at, "--at") or clock.utc_now_iso()
     snapshot = read_snapshot(db, path, location)          # file faults end here: nothing is written
+    return _reconcile(db, snapshot, kind, location, counted_at, scope, limit, apply, reason, actor)
+
+
+def reconcile_counts(db: Database, location: str, counted: dict[str, float], *, at: str | None = None,
+                     scope: str = "partial", tolerance: str | None = None, apply: bool = False,
+                     reason: str | None = None, actor: str = "unknown") -> ReconcileReport:
+    """A count entered by hand or scanner (SKU code or barcode → quantity at `location`), compared
+    and applied exactly as a count file is. Pass the preview's `counted_at` as `at` when applying,
+    so the confirmed count is the one that was shown."""
+    if not counted:
+        raise UsageError("nothing was counted: scan or type a SKU first")
+    if db.one("SELECT 1 FROM location WHERE code = ?", (location,)) is None:
+        raise NotFound(f"no location '{location}'; `omnictl master import locations FILE` adds them")
+    if apply and not (reason or "").strip():
+        raise UsageError("say why the book is corrected (kept with every move)")
+    if scope not in SCOPES:
+        raise UsageError(f"scope '{scope}' is not one of {', '.join(SCOPES)}")
+    limit = parse_tolerance(tolerance)
+    counted_at = check_time(at, "--at") or clock.utc_now_iso()
+    text = "\n".join(f"{code}\t{quantity!r}" for code, quantity in sorted(counted.items()))
+    snapshot = Snapshot(Path(f"count at {location}"), hashlib.sha256(f"{location}\n{text}".encode()).hexdigest(),
+                        "entered", locations=[location], rows_read=len(counted))
+    codes = resolve_codes(db, list(counted))
+    snapshot.rows = [SnapshotRow(codes[code], location, float(quantity), row_no)
+                     for row_no, (code, quantity) in enumerate(counted.items(), start=1)]
+    return _reconcile(db, snapshot, "count", location, counted_at, scope, limit, apply, reason, actor)
+
+
+def resolve_codes(db: Database, codes: list[str]) -> dict[str, str]:
+    """A scanned or typed code → the master SKU it names (code or barcode), else itself."""
+    found = {}
+    for code in codes:
+        row = db.one("SELECT code FROM sku WHERE code = ? UNION ALL SELECT code FROM sku WHERE barcode = ? LIMIT 1",
+                     (code, code))
+        found[code] = row[0] if row else code
+    return found
+
+
+def _reconcile(db: Database, snapshot: Snapshot, kind: str, location: str | None, counted_at: str, scope: str,
+               limit: Tolerance, apply: bool, reason: str | None, actor: str) -> ReconcileReport:
     with db.write():
         previous = db.one("SELECT * FROM stock_count WHERE sha256 = ? AND location IS ? AND applied_at IS NOT NULL "
                           "ORDER BY id LIMIT 1", (snapshot.sha256, location))
@@ -324,3 +365,11 @@ def import_opening(db: Database, path: str | Path, *, location: str | None = Non
         result.rejects = rejects
         record_batch_end(db, batch, result)
     return result
+
+
+def book_for_code(db: Database, location: str, code: str) -> tuple[str, float | None]:
+    """(the SKU a scanned code names, its on hand at `location` now); None: no such master SKU."""
+    sku = resolve_codes(db, [code])[code]
+    if db.one("SELECT 1 FROM sku WHERE code = ?", (sku,)) is None:
+        return sku, None
+    return sku, on_hand(db, sku, location).get((sku, location), 0.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from omnictl.close import CloseReport
 from omnictl.errors import UsageError
+from omnictl.files import safe_cell
 
 LANGS = ("en", "zh")
 
@@ -69,7 +70,8 @@ LABELS = {
 
 
 def _cell(text) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    """A table cell or list item: safe from spreadsheet formulas (a report's numbers are never negative)."""
+    return safe_cell(str(text if text is not None else "")).replace("|", "\\|").replace("\n", " ")
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:

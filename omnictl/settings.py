@@ -56,7 +56,7 @@ def _timezone(text: str) -> tuple[str, str]:
     name = _zones().get(text.strip().casefold(), text.strip())
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):     # OSError: 'America' is a folder, a name too long
         raise ValueError from None
     if _zones() and name not in _zones().values():
         raise ValueError

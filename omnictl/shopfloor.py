@@ -181,7 +181,7 @@ class _Orders:
         number = _id(number, "production_order", "production order")
         if number not in self.cache:
             row = self.db.one("SELECT * FROM production_order WHERE number = ?", (number,))
-            if row is None and number.isdigit():
+            if row is None and number.isascii() and number.isdigit() and len(number) <= 18:   # an id
                 row = self.db.one("SELECT * FROM production_order WHERE id = ?", (int(number),))
             if row is None:
                 raise RowFault("production_order", f"no production order '{number}' (`omnictl plan list` shows them)")

@@ -30,8 +30,9 @@ DELIMITERS = [",", "\t", ";", "|"]
 
 def normalise_header(name: str) -> str:
     """Header names compare trimmed, case-folded, with BOM, NBSP and runs of spaces unified."""
-    name = unicodedata.normalize("NFKC", name.replace("\ufeff", "").replace("\u00a0", " "))
-    return re.sub(r"\s+", " ", name).strip().strip('"').strip().casefold()
+    if not name.isascii():                  # NFKC leaves ASCII alone; a header may have 100,000 names
+        name = unicodedata.normalize("NFKC", name.replace("\ufeff", "").replace("\u00a0", " "))
+    return " ".join(name.split()).strip('"').strip().casefold()
 
 
 @dataclass
@@ -234,21 +235,38 @@ def _open_xlsx(path: Path) -> Table:
 
 
 def _xlsx_rows(path: Path, skip: int) -> Iterator[tuple[int, list[str]]]:
-    try:
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-        from zipfile import BadZipFile
+    import openpyxl
 
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as err:
-        raise InputFileError(f"{path}: is not a readable XLSX workbook ({err})") from None
+    # A damaged workbook fails anywhere inside openpyxl, zipfile, zlib or the XML parser, with
+    # whatever error each raises (ParseError, zlib.error, EOFError, NotImplementedError, ...).
     try:
-        sheet = book.worksheets[0]
-        for row_no, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:
+        raise _unreadable_workbook(path, err) from None
+    try:
+        if not book.worksheets:
+            raise InputFileError(f"{path}: the workbook has no worksheet")
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        row_no = 0
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except Exception as err:
+                raise _unreadable_workbook(path, err, row_no + 1) from None
+            row_no += 1
             if row_no > skip:
                 yield row_no, [cell_text(c) for c in cells]
     finally:
         book.close()
+
+
+def _unreadable_workbook(path: Path, err: Exception, row_no: int | None = None) -> InputFileError:
+    where = f" at row {row_no}" if row_no else ""
+    detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return InputFileError(f"{path}: is not a readable XLSX workbook{where} ({detail}); "
+                          "open it in a spreadsheet and save it again, or export CSV")
 
 
 def cell_text(value) -> str:

@@ -34,7 +34,7 @@ def minor_digits(currency: str | None) -> int:
 def parse_decimal(text: str, decimal_comma: bool | None = None) -> Decimal:
     """`1,149.00`, `($33.62)`, `-$12.00`, `15,00€`, `1.234,56`, `3.0` → Decimal."""
     if _PLAIN_NUMBER.fullmatch(text):
-        return Decimal(text)
+        return _bounded(Decimal(text), text)
     raw = text
     negative = False
     text = text.strip().replace("\u00a0", "").replace(" ", "").replace("\t", "")
@@ -54,7 +54,17 @@ def parse_decimal(text: str, decimal_comma: bool | None = None) -> Decimal:
         value = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"'{raw}' is not a number") from None
-    return -value if negative else value
+    return _bounded(-value if negative else value, raw)
+
+
+# Beyond any quantity or amount; SQLite's integers (amounts in minor units) end near 9.2e18.
+NUMBER_LIMIT = Decimal(10) ** 15
+
+
+def _bounded(value: Decimal, raw: str) -> Decimal:
+    if abs(value) >= NUMBER_LIMIT:
+        raise ValueError(f"'{raw}' is too large a number (at most 15 digits before the point)")
+    return value
 
 
 def _without_symbols(text: str) -> str:
@@ -104,7 +114,7 @@ def quantity_text(value: float) -> str:
 
 def parse_quantity(text: str) -> float | int:
     """`1`, `1.0`, `-1.0`, `3\t` → a number; whole numbers come back as int."""
-    if text.isdigit():
+    if text.isdigit() and len(text) <= 15:
         return int(text)
     value = parse_decimal(text)
     return int(value) if value == value.to_integral_value() else float(value)
@@ -124,7 +134,7 @@ def check_id(text: str, what: str) -> str:
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(WINDOWS_ZONES.get(name, name))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):     # OSError: 'America' is a folder, a name too long
         raise ValueError(f"unknown time zone '{name}'") from None
 
 

@@ -16,6 +16,8 @@ from typing import Callable, Iterator
 
 from omnictl import values as V
 from omnictl.channels.profile import LINE_FIELDS, ORDER_FIELDS, Profile
+from omnictl.errors import brief
+from omnictl.files import unescape_cell
 from omnictl.tabular import Table, normalise_header
 
 FOOTER_MAX_CELLS = 2
@@ -28,6 +30,9 @@ class Reject:
     reason: str
     raw: str
     field: str | None = None
+
+    def __post_init__(self):
+        self.reason = brief(self.reason)               # a huge value it quotes is cut
 
 
 @dataclass(slots=True)
@@ -194,7 +199,10 @@ class Mapper:
         group: list[tuple[int, list[str]]] = []
         group_id = None
         order_ix = self.index.get("order_id", [0])
+        unescape = self.profile.escaped_formulas
         for row_no, values in self.table.data_rows():
+            if unescape:
+                values = [unescape_cell(v) if v[:1] == "'" else v for v in values]
             problem = self._row_shape_problem(values)
             if problem and len(values) <= FOOTER_MAX_CELLS < self.width:
                 continue                          # a footer line of one or two fields ("3 record(s) downloaded")

@@ -64,6 +64,7 @@ class Profile:
     defaults: dict[str, str] = field(default_factory=dict)   # payment / fulfilment when the file says nothing
     summary_rows: bool = False              # a row of a multi-row order with no item is not a line (eBay)
     negative_quantity: tuple[str | None, str | None] | None = None   # states of a line with qty < 0 (POS returns)
+    escaped_formulas: bool = False          # cells written with files.safe_cell: a leading `'` is taken off
     notes: str = ""
 
     def missing_required(self, table: Table) -> list[str]:
@@ -76,16 +77,21 @@ class Profile:
 
     def missing_detect(self, header: list[str]) -> list[str]:
         """Detect entries not in the header; an entry `a|b` is met by either name."""
-        present = set(header)
+        present = _names(header)
         return [entry for entry in self.detect if not any(a in present for a in entry.split("|"))]
 
     def score(self, header: list[str]) -> int:
-        present = set(header)
+        present = _names(header)
         return sum(1 for aliases in self.columns.values() if any(a in present for a in aliases))
 
     def header_for(self, field_name: str) -> str:
         aliases = self.columns.get(field_name) or [field_name]
         return aliases[0]
+
+
+def _names(header) -> frozenset[str]:
+    """A header's names as a set; `detect` passes one set to every profile (a header may be very wide)."""
+    return header if isinstance(header, frozenset) else frozenset(header)
 
 
 def user_profile_dir() -> Path:
@@ -148,6 +154,7 @@ def load_profile(text: str, source: str) -> Profile:
         summary_rows=data.get("summary_rows", False),
         negative_quantity=(_parse_vocab(name, "negative_quantity", {"-": data["negative_quantity"]})["-"]
                            if "negative_quantity" in data else None),
+        escaped_formulas=data.get("escaped_formulas", False),
         notes=data.get("notes", ""),
     )
 
@@ -193,8 +200,9 @@ class Detection:
 def detect(table: Table) -> Detection:
     """The profile whose detect headers are all in the file, most mapped columns first."""
     scored = []
+    header = frozenset(table.header)
     for profile in all_profiles().values():
-        scored.append((profile.name, profile.score(table.header), profile.matches(table.header)))
+        scored.append((profile.name, profile.score(header), profile.matches(header)))
     scored.sort(key=lambda c: (c[2], c[1]), reverse=True)
     winner = scored[0] if scored and scored[0][2] else None
     return Detection(all_profiles()[winner[0]] if winner else None, scored)

@@ -95,6 +95,7 @@ def _register() -> None:
     from omnictl.cli import kpi  # noqa: F401  (kpi, kpi turnover)
     from omnictl.cli import close  # noqa: F401  (close run, show; exceptions)
     from omnictl.cli import audit  # noqa: F401  (audit, audit verify, privacy redact)
+    from omnictl.cli import tui  # noqa: F401  (tui)
 
 
 def _click_exceptions() -> tuple[tuple, tuple, tuple]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
 import sys
 from typing import Iterable
 
@@ -17,10 +18,24 @@ from rich.table import Table
 
 from omnictl.values import minor_digits
 
-out = Console(soft_wrap=False)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text from files (names, rejects' raw rows) with control characters shown as `\\x1b`, so an
+    escape sequence in a file cannot retitle, clear or recolour the terminal it is shown on."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class _Console(Console):
+    def render_str(self, text: str, **kwargs):      # every string printed, table cells too, passes here
+        return super().render_str(printable(text), **kwargs)
+
+
+out = _Console(soft_wrap=False)
 if not out.is_terminal:          # piped or redirected: never cut a table to 80 columns
     out.width = max(out.width, 200)
-err = Console(stderr=True, soft_wrap=True)
+err = _Console(stderr=True, soft_wrap=True)
 
 
 def note(message: str) -> None:

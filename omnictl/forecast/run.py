@@ -29,7 +29,7 @@ import numpy as np
 
 from omnictl import clock, settings
 from omnictl.db import Database
-from omnictl.errors import NotFound, UsageError
+from omnictl.errors import NotFound, UsageError, brief
 from omnictl.forecast import methods as M
 from omnictl.forecast.demand import consensus
 from omnictl.inventory import demand_history
@@ -365,7 +365,7 @@ def import_sales(db: Database, path: str | Path, actor: str = "omnictl") -> Sale
         if reason is None and flag not in TRUE | FALSE:
             reason = f"override '{cell['override']}' is not yes or no (yes/no, 1/0, 是/否)"
         if reason:
-            result.rejects.append({"row": row_no, "reason": reason})
+            result.rejects.append({"row": row_no, "reason": brief(reason)})      # a huge value it quotes is cut
             continue
         good[(cell["sku"], bucket, start.isoformat())] = (qty, int(flag in TRUE))
     result.rejected = len(result.rejects)

@@ -1,0 +1,83 @@
+"""Write a table the console shows (its columns and the rows of its filter) to CSV or Markdown.
+
+Rows come as pages from the same function that feeds the screen, so an export of a million
+orders streams and never holds them all. In CSV a text cell that a spreadsheet would run as a
+formula (starting with = + - @, a tab or a carriage return) is written with a leading
+apostrophe; numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from omnictl.errors import InputFileError, UsageError
+
+FORMATS = ("csv", "md")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PAGE = 5000
+
+
+def safe_cell(value) -> object:
+    """A cell as written to CSV: text a spreadsheet would evaluate is defused."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _markdown_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def pages_of(page: Callable[[int, int], Sequence[tuple]], size: int = PAGE) -> Iterable[Sequence[tuple]]:
+    """Every page of a paged source, until one comes back short."""
+    offset = 0
+    while True:
+        rows = page(offset, size)
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        offset += size
+
+
+def format_of(path: str | os.PathLike) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    fmt = {"csv": "csv", "md": "md", "markdown": "md"}.get(suffix)
+    if fmt is None:
+        raise UsageError(f"cannot tell the format of '{path}': name it .csv or .md")
+    return fmt
+
+
+def export_table(path: str | os.PathLike, headers: Sequence[str], pages: Iterable[Sequence[tuple]],
+                 fmt: str | None = None) -> int:
+    """Write `headers` and every row of `pages` to `path`; returns the number of rows written."""
+    fmt = fmt or format_of(path)
+    if fmt not in FORMATS:
+        raise UsageError(f"export format '{fmt}' is not one of {', '.join(FORMATS)}")
+    target = Path(path).expanduser()
+    if not target.parent.exists():
+        raise InputFileError(f"cannot write {target}: folder {target.parent} does not exist")
+    written = 0
+    try:
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            if fmt == "csv":
+                writer = csv.writer(out)
+                writer.writerow([safe_cell(h) for h in headers])
+                for rows in pages:
+                    writer.writerows([safe_cell(v) for v in row] for row in rows)
+                    written += len(rows)
+            else:
+                out.write("| " + " | ".join(map(_markdown_cell, headers)) + " |\n")
+                out.write("|" + "---|" * len(headers) + "\n")
+                for rows in pages:
+                    out.writelines("| " + " | ".join(map(_markdown_cell, row)) + " |\n" for row in rows)
+                    written += len(rows)
+    except OSError as err:
+        raise InputFileError(f"cannot write {target}: {err.strerror}") from None
+    return written

@@ -1,0 +1,108 @@
+"""Paging orders for the console, the order card, table export (CSV formula guard, Markdown),
+and a count entered by hand or scanner handed to the reconciliation."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from omnictl import browse
+from omnictl.errors import InputFileError, NotFound, UsageError
+from omnictl.inventory import on_hand
+from omnictl.order_card import order_card
+from omnictl.orders import STATUSES
+from omnictl.reconcile import book_for_code, reconcile_counts
+from omnictl.tableexport import export_table, pages_of, safe_cell
+
+
+def test_pages_are_newest_first_and_cover_every_order_once(demo_db):
+    total = browse.count_orders(demo_db)
+    seen = [row for offset in range(0, total, 7) for row in browse.page_orders(demo_db, browse.OrderFilter(), offset, 7)]
+    assert len(seen) == total == len({row[0] for row in seen})
+    days = [row[3] for row in seen]
+    assert days == sorted(days, reverse=True)
+
+
+def test_the_console_statuses_are_the_order_statuses():
+    assert browse.STATUSES == STATUSES
+
+
+def test_filters_and_bad_filter_values(demo_db):
+    where = browse.OrderFilter(channel="taobao", since="2026-11-20")
+    rows = browse.page_orders(demo_db, where, 0, 1000)
+    assert len(rows) == browse.count_orders(demo_db, where) > 0
+    assert all(r[1] == "taobao" and r[3] >= "2026-11-20" for r in rows)
+    with pytest.raises(UsageError, match="is not a date"):
+        browse.count_orders(demo_db, browse.OrderFilter(since="soon"))
+    with pytest.raises(UsageError, match="is not one of"):
+        browse.count_orders(demo_db, browse.OrderFilter(status="lost"))
+
+
+def test_order_card_has_lines_stock_and_history(demo_db):
+    order_id = browse.page_orders(demo_db, browse.OrderFilter(channel="social"), 0, 1)[0][0]
+    card = order_card(demo_db, order_id)
+    assert card.order.id == order_id and card.order.lines
+    assert len(card.stock) == len(card.order.lines)
+    assert card.status_history and card.status_history[0].status
+    with pytest.raises(NotFound):
+        order_card(demo_db, 10 ** 9)
+
+
+def test_data_version_moves_when_another_connection_writes(demo_db):
+    from omnictl.db import open_db
+    from omnictl.inventory import Move, post
+
+    before = browse.data_version(demo_db)
+    other = open_db(demo_db.path)
+    with other.write():
+        post(other, [Move("BULB-E27", "WH-HZ", 1, "adjustment", "2026-11-25T03:00:00Z", reason="found")], "t")
+    other.close()
+    assert browse.data_version(demo_db) != before
+
+
+def test_csv_export_defuses_formulas_and_keeps_numbers(tmp_path):
+    target = tmp_path / "t.csv"
+    rows = [("=HYPERLINK(\"x\")", -5, "+1", "@SUM(A1)", "-2", "plain", None)]
+    assert export_table(target, ["a", "b", "c", "d", "e", "f", "g"], [rows]) == 1
+    written = list(csv.reader(target.read_text(encoding="utf-8").splitlines()))
+    assert written[1] == ["'=HYPERLINK(\"x\")", "-5", "'+1", "'@SUM(A1)", "'-2", "plain", ""]
+    assert safe_cell(3.5) == 3.5
+
+
+def test_markdown_export_escapes_pipes_and_streams_pages(tmp_path):
+    data = [(i, f"a|{i}") for i in range(12)]
+    target = tmp_path / "t.md"
+    written = export_table(target, ["n", "text"], pages_of(lambda offset, limit: data[offset:offset + limit], 5))
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert written == 12 and lines[0] == "| n | text |" and lines[2] == "| 0 | a\\|0 |" and len(lines) == 14
+
+
+def test_export_refuses_unknown_format_and_missing_folder(tmp_path):
+    with pytest.raises(UsageError, match=r"\.csv or \.md"):
+        export_table(tmp_path / "t.xlsx", ["a"], [])
+    with pytest.raises(InputFileError, match="does not exist"):
+        export_table(tmp_path / "nope" / "t.csv", ["a"], [])
+
+
+def test_entered_count_previews_then_applies_once(demo_db):
+    sku, book = book_for_code(demo_db, "WH-HZ", "6975321001019")          # a barcode names its SKU
+    assert sku == "QS-DL-OAK" and book == on_hand(demo_db, sku, "WH-HZ").get((sku, "WH-HZ"), 0.0)
+    preview = reconcile_counts(demo_db, "WH-HZ", {"6975321001019": book + 2, "NO-SUCH": 1})
+    assert [(line.sku, line.difference) for line in preview.lines] == [("QS-DL-OAK", 2.0)]
+    assert [u.sku for u in preview.unknown_skus] == ["NO-SUCH"]
+    assert on_hand(demo_db, sku, "WH-HZ")[(sku, "WH-HZ")] == book
+    applied = reconcile_counts(demo_db, "WH-HZ", {"6975321001019": book + 2, "NO-SUCH": 1}, at=preview.counted_at,
+                               apply=True, reason="shelf count", actor="ann")
+    assert applied.count_id == preview.count_id and applied.moves_posted == 1
+    assert on_hand(demo_db, sku, "WH-HZ")[(sku, "WH-HZ")] == book + 2
+
+
+def test_entered_count_bad_input(demo_db):
+    with pytest.raises(UsageError, match="nothing was counted"):
+        reconcile_counts(demo_db, "WH-HZ", {})
+    with pytest.raises(NotFound, match="no location"):
+        reconcile_counts(demo_db, "NOWHERE", {"X": 1})
+    with pytest.raises(UsageError, match="say why"):
+        reconcile_counts(demo_db, "WH-HZ", {"QS-DL-OAK": 1}, apply=True)
+    assert demo_db.scalar("SELECT count(*) FROM stock_count WHERE location = 'NOWHERE'") == 0

@@ -1,0 +1,391 @@
+"""Pilot tests of the console on the demo database: keys, search, filters, the order card,
+export, count mode, the plan's explain and rush dialogs, refresh on another writer's change."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from rich.console import Console
+
+from omnictl import browse
+from omnictl.db import open_db
+from omnictl.inventory import Move, on_hand, post
+from tests.tui.conftest import settle
+from tui.app import OmniApp
+from tui.screens.dialogs import AskText, Confirm, ShowText
+from tui.screens.orders import OrderScreen, OrdersScreen, render_card
+from tui.screens.plan import PlanScreen
+from tui.screens.stock import StockScreen
+from tui.widgets.vtable import VirtualTable
+
+
+def app_for(db, lang="en") -> OmniApp:
+    return OmniApp(db, lang, poll=False)
+
+
+def table(app, selector="#orders") -> VirtualTable:
+    return app.screen.query_one(selector, VirtualTable)
+
+
+async def test_orders_page_from_the_database_newest_first(demo_db):
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        orders = table(app)
+        assert isinstance(app.screen, OrdersScreen)
+        assert orders.row_count == browse.count_orders(demo_db)
+        first = browse.page_orders(demo_db, browse.OrderFilter(), 0, 1)[0]
+        assert orders.current_row[0] == first[0]
+        await pilot.press("down", "down")
+        await settle(pilot)
+        assert orders.cursor == 2
+        assert orders.current_row[0] == browse.page_orders(demo_db, browse.OrderFilter(), 2, 1)[0][0]
+
+
+async def test_number_keys_switch_screens_and_unbound_numbers_do_nothing(demo_db):
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert isinstance(app.screen, StockScreen)
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, PlanScreen)
+        await pilot.press("1", "5")
+        await settle(pilot)
+        assert isinstance(app.screen, PlanScreen)
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, OrdersScreen)
+
+
+async def test_search_finds_an_order_and_escape_returns_to_the_list(demo_db):
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"WX-0589", "enter")
+        await settle(pilot)
+        orders = table(app)
+        assert orders.row_count == 1
+        assert orders.current_row[2] == "WX-0589"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert orders.row_count == browse.count_orders(demo_db)
+
+
+async def test_search_by_customer_name_in_chinese(demo_db):
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#search").value = "冯雪"
+        await pilot.press("slash", "enter")
+        await settle(pilot)
+        rows = table(app)
+        assert rows.row_count >= 1 and rows.current_row[4] == "冯雪"
+
+
+async def test_channel_status_and_date_filters(demo_db):
+    from textual.widgets import Input, Select
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#channel", Select).value = "shopify"
+        await settle(pilot)
+        where = browse.OrderFilter(channel="shopify")
+        assert table(app).row_count == browse.count_orders(demo_db, where) > 0
+        assert table(app).current_row[1] == "shopify"
+        app.screen.query_one("#status", Select).value = "paid"
+        await settle(pilot)
+        assert table(app).row_count == browse.count_orders(demo_db, browse.OrderFilter("shopify", "paid"))
+        since = app.screen.query_one("#since", Input)
+        since.value = "2026-11-24"
+        since.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        expected = browse.count_orders(demo_db, browse.OrderFilter("shopify", "paid", "2026-11-24"))
+        assert table(app).row_count == expected
+        assert all(row[3] >= "2026-11-24" for row in browse.page_orders(
+            demo_db, browse.OrderFilter("shopify", "paid", "2026-11-24"), 0, 50))
+
+
+async def test_a_bad_date_is_a_notification_not_a_traceback(demo_db):
+    from textual.widgets import Input
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        since = app.screen.query_one("#since", Input)
+        since.value = "yesterday"
+        since.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("is not a date" in n.message for n in app._notifications)
+
+
+async def test_enter_opens_the_order_card(demo_db):
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"WX-0589", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OrderScreen)
+        card = app.screen.card
+        assert card.order.external_id == "WX-0589" and card.stock and card.status_history
+        console = Console(width=80, file=io.StringIO(), record=True)
+        console.print(render_card(card, app.t))
+        text = console.export_text()
+        assert "Payment and fulfilment history" in text and "Stock per line" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, OrdersScreen)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "md"])
+async def test_ctrl_e_exports_the_current_filter(demo_db, tmp_path, suffix):
+    from textual.widgets import Input, Select
+
+    target = tmp_path / f"out.{suffix}"
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#channel", Select).value = "taobao"
+        await settle(pilot)
+        table(app).focus()
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert isinstance(app.screen, AskText)
+        app.screen.query_one("#answer", Input).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+    expected = browse.count_orders(demo_db, browse.OrderFilter(channel="taobao"))
+    text = target.read_text(encoding="utf-8")
+    if suffix == "csv":
+        rows = list(csv.reader(text.splitlines()))
+        assert rows[0] == ["channel", "order", "date", "customer", "status", "total", "ship by"]
+        assert len(rows) == expected + 1 and {r[0] for r in rows[1:]} == {"taobao"}
+    else:
+        assert text.startswith("| channel | order |") and len(text.splitlines()) == expected + 2
+
+
+async def test_count_mode_barcode_digits_never_switch_screens_and_apply_after_confirm(demo_db):
+    from textual.widgets import Input
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.counting and app.screen.query_one("#scan", Input).has_focus
+        location = app.screen.count_location
+        book = on_hand(demo_db, "QS-DL-OAK", location).get(("QS-DL-OAK", location), 0.0)
+        for _ in range(3):                                 # three scans of the barcode: 3 counted
+            await pilot.press(*"6975321001019", "enter")
+            await settle(pilot)
+        await pilot.press(*"2345", "4", "2")                    # digits typed: no screen switch
+        assert isinstance(app.screen, StockScreen)
+        app.screen.query_one("#scan", Input).value = ""
+        await pilot.press(*"QS-DL-WAL*2", "enter")
+        await settle(pilot)
+        rows = {r[0]: r for r in app.screen.count_rows()}
+        assert rows["QS-DL-OAK (6975321001019)"][1:] == (3.0, book, 3.0 - book)
+        assert rows["QS-DL-WAL"][1] == 2.0
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert demo_db.scalar("SELECT count(*) FROM stock_count WHERE applied_at IS NOT NULL") == 0
+        await pilot.click("#accept")
+        await settle(pilot)
+        assert not app.counting
+    assert on_hand(demo_db, "QS-DL-OAK", location)[("QS-DL-OAK", location)] == 3.0
+    assert demo_db.scalar("SELECT count(*) FROM stock_count WHERE applied_at IS NOT NULL") == 1
+    assert demo_db.scalar("SELECT reason FROM stock_move WHERE kind = 'count' ORDER BY id DESC LIMIT 1") == \
+        "counted in the console"
+
+
+async def test_count_cancelled_at_the_confirmation_applies_nothing(demo_db):
+    app = app_for(demo_db)
+    moves = demo_db.scalar("SELECT count(*) FROM stock_move")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("c", *"QS-DL-OAK", "enter")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.counting and isinstance(app.screen, StockScreen)
+        await pilot.press("escape")                       # leaves the count
+        await settle(pilot)
+        assert not app.counting
+    assert demo_db.scalar("SELECT count(*) FROM stock_move") == moves
+
+
+async def test_shortage_filter_and_move_trail(demo_db):
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        everything = table(app, "#positions").row_count
+        await pilot.press("s")
+        await settle(pilot)
+        short = table(app, "#positions")
+        assert 0 < short.row_count < everything
+        assert short.current_row[6] in ("oversold", "at risk")
+        assert table(app, "#moves").row_count > 0
+        assert app.screen.sku == short.current_row[0]
+
+
+async def test_plan_explain_and_rush_cancel_then_accept(demo_db):
+    current = demo_db.scalar("SELECT id FROM schedule_run WHERE is_current = 1")
+    app = app_for(demo_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        assert any(row.label.startswith("LATHE") for row in app.screen.rows)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("down")
+        plan = app.screen
+        picked = plan.rows[1].label
+        assert plan.picked_order() == picked
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ShowText) and picked in app.screen.title_text
+        await pilot.press("escape")
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, AskText)
+        await pilot.press("enter")
+        await settle(pilot, rounds=6)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert demo_db.scalar("SELECT id FROM schedule_run WHERE is_current = 1") == current
+        await pilot.press("r", "enter")
+        await settle(pilot, rounds=6)
+        await pilot.click("#accept")
+        await settle(pilot, rounds=6)
+    assert demo_db.scalar("SELECT id FROM schedule_run WHERE is_current = 1") != current
+    assert demo_db.scalar("SELECT kind FROM schedule_run WHERE is_current = 1") == "rush"
+
+
+async def test_another_writer_refreshes_the_visible_screen_keeping_the_filter(demo_db):
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        app.check_for_changes()
+        await settle(pilot)
+        other = open_db(demo_db.path)
+        with other.write():
+            post(other, [Move("BULB-E27", "WH-HZ", 1000, "adjustment", "2026-11-25T03:00:00Z", reason="found")], "t")
+        other.close()
+        app.check_for_changes()
+        await settle(pilot, rounds=6)
+        positions = table(app, "#positions")
+        rows = positions.source.page(demo_db, 0, positions.row_count)
+        assert ("BULB-E27", "WH-HZ") in {(r[0], r[1]) for r in rows if r[2] >= 1000}
+
+
+async def test_theme_toggle_keys_help_and_command_palette(demo_db):
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"2 Orders", "3 Stock", "4 Plan", "6 Forecast", "7 Imports", "Export", "Search"} <= set(titles)
+
+
+async def test_chinese_labels(demo_db):
+    app = app_for(demo_db, "zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "订单" in str(app.screen.query_one("#nav").render())
+        assert [c.key for c in table(app).source.columns][0] == "channel"
+        assert app.t("col.channel") == "渠道"
+
+
+async def test_imports_rejects_of_the_selected_batch_and_mapping_an_unmapped_sku(demo_db):
+    from textual.widgets import Input
+
+    from tui.screens.imports import ImportsScreen
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("7")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportsScreen)
+        batches = table(app, "#batches")
+        rejected = demo_db.scalar("SELECT id FROM import_batch WHERE rejected > 0 ORDER BY id DESC LIMIT 1")
+        while batches.current_row[0] != rejected:
+            await pilot.press("down")
+            await settle(pilot)
+        assert table(app, "#rejects").row_count == demo_db.scalar(
+            "SELECT count(*) FROM import_reject WHERE batch_id = ?", (rejected,))
+        unmapped = table(app, "#unmapped")
+        unmapped.focus()
+        while unmapped.current_row[1] != "SPARE-SHADE-30":
+            await pilot.press("down")
+            await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AskText)
+        app.screen.query_one("#answer", Input).value = "SHD-LIN-30"
+        await pilot.press("enter")
+        await settle(pilot, rounds=6)
+        assert "SPARE-SHADE-30" not in {row[1] for row in unmapped.source.page(demo_db, 0, 100)}
+    assert demo_db.scalar("SELECT sku FROM sku_alias WHERE channel = 'shopify' AND external_sku = 'SPARE-SHADE-30'") \
+        == "SHD-LIN-30"
+    assert demo_db.scalar("SELECT count(*) FROM order_line WHERE external_sku = 'SPARE-SHADE-30' "
+                          "AND mapping = 'unmapped'") == 0
+
+
+async def test_forecast_plan_chart_and_suggestion_of_the_selected_sku(demo_db):
+    from tui.screens.forecast import ForecastScreen
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("6")
+        await settle(pilot, rounds=8)
+        assert isinstance(app.screen, ForecastScreen)
+        plan = table(app, "#plan")
+        assert plan.row_count > 0
+        first = plan.current_row
+        assert app.screen.view.sku == first[0] and app.screen.view.forecast
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.screen.sku == plan.current_row[0]
+        info = str(app.screen.query_one("#forecast-info").render())
+        assert "method" in info
+    assert demo_db.scalar("SELECT count(*) FROM forecast_run WHERE bucket = 'day'") >= 1
+
+
+async def test_an_unexpected_error_ends_the_app_without_a_traceback(demo_db, monkeypatch):
+    monkeypatch.delenv("OMNICTL_DEBUG", raising=False)
+
+    def broken(self, message):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(OrdersScreen, "on_loaded", broken)
+    app = app_for(demo_db)
+    with pytest.raises(ValueError, match="boom"):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("slash", *"WX-0589", "enter")
+            await settle(pilot)
+    assert isinstance(app.failure, ValueError) and app._exit_renderables == []

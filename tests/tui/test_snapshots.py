@@ -1,0 +1,45 @@
+"""Snapshots of each screen on the demo database (clock pinned to 2026-11-25) at 80x24 and
+160x48. `pytest tests/tui/test_snapshots.py --snapshot-update` rewrites them after a
+deliberate change of the layout; look at the report before committing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import settle
+from tui.app import OmniApp
+
+SIZES = [(80, 24), (160, 48)]
+
+
+async def _settled(pilot) -> None:
+    await settle(pilot)
+
+
+def _keys(*keys):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name, keys", [
+    ("orders", ()),
+    ("order_card", ("enter",)),
+    ("stock", ("3",)),
+    ("stock_count", ("3", "c", *"6975321001019", "enter", *"6975321001019", "enter")),
+    ("plan", ("4",)),
+    ("plan_by_order", ("4", "b")),
+    ("imports", ("7",)),
+    ("forecast", ("6",)),
+])
+def test_screen(snap_compare, demo_db, name, keys, size):
+    assert snap_compare(OmniApp(demo_db, "en", poll=False), terminal_size=size, run_before=_keys(*keys))
+
+
+def test_orders_in_chinese(snap_compare, demo_db):
+    assert snap_compare(OmniApp(demo_db, "zh", poll=False), terminal_size=(80, 24), run_before=_settled)

@@ -1,0 +1,101 @@
+"""Dialogs: ask for a line of text, confirm with a reason, show a text. Each is a ModalScreen[T]
+that dismisses with its answer (None: cancelled)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class AskText(ModalScreen[str | None]):
+    """A question with a one-line answer; Enter answers, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, default: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.question, self.default = question, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question)
+            yield Input(self.default, id="answer")
+            with Horizontal(classes="buttons"):
+                yield Button(self.app.t("dialog.ok"), variant="primary", id="ok")
+                yield Button(self.app.t("dialog.cancel"), id="cancel")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip() or None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(self.query_one("#answer", Input).value.strip() or None if event.button.id == "ok" else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[str | None]):
+    """Show what will happen and ask before doing it: dismisses with the reason given, or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, body: str, accept: str, reason_label: str, reason: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.body, self.accept = title, body, accept
+        self.reason_label, self.reason = reason_label, reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(self.title_text, classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.body, markup=False)
+            yield Label(self.reason_label)
+            yield Input(self.reason, id="reason")
+            with Horizontal(classes="buttons"):
+                yield Button(self.accept, variant="warning", id="accept")
+                yield Button(self.app.t("dialog.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#accept", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        reason = self.query_one("#reason", Input).value.strip()
+        self.dismiss(reason or self.reason if event.button.id == "accept" else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ShowText(ModalScreen[None]):
+    """A read-only text (an explanation); Esc or Enter closes it."""
+
+    BINDINGS = [Binding("escape", "close", "Close"), Binding("enter", "close", show=False)]
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.body = title, body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(self.title_text, classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.body, markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(self.app.t("dialog.close"), id="close")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,117 @@
+"""Forecast (key 6): per SKU and location the replenishment plan from the latest day forecast
+(projected stock-out, suggested purchase or production), and for the selected SKU its daily
+history and forecast as one chart, with the method and its backtest error.
+
+`omnictl.replenish.replenish_plan` runs a forecast first when none is stored, as
+`omnictl replenish --forecast` does."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Label, Static
+
+from omnictl.forecast.run import show_forecast
+from omnictl.replenish import replenish_plan
+from tui.screens.common import localize_bindings, nav_bar
+from tui.widgets.keybar import KeyBar
+from tui.widgets.vtable import Column, VirtualTable, rows_source
+from tui.work import Loaded, load
+
+DAYS_SHOWN = 28
+CHART_ROWS = 4
+BLOCKS = " ▁▂▃▄▅▆▇█"
+PLAN_COLUMNS = (Column("sku", 12, grow=10), Column("location", 6, grow=3), Column("atp", 6, right=True),
+                Column("per day", 6, right=True), Column("stock-out", 10), Column("suggested", 6, right=True),
+                Column("order by", 10), Column("action", 7))
+
+
+def _plan(db) -> list[tuple]:
+    lines = sorted(replenish_plan(db), key=lambda p: (p.stockout_on or "9999", p.order_by or "9999", p.sku))
+    return [(p.sku, p.location, p.atp, round(p.daily_forecast, 2), p.stockout_on or "", p.suggested or None,
+             p.order_by or "", p.action if p.suggested else "") for p in lines]
+
+
+def _view(db, sku: str):
+    return show_forecast(db, sku, "day", DAYS_SHOWN)
+
+
+def bar_chart(history: list[float], forecast: list[float]) -> Text:
+    """History then forecast, one column a day, scaled together; the forecast in its own colour."""
+    values = history + forecast
+    top = max(values, default=0) or 1.0
+    levels = [round(v / top * CHART_ROWS * 8) for v in values]
+    text = Text()
+    for row in range(CHART_ROWS):
+        floor = (CHART_ROWS - 1 - row) * 8
+        for i, level in enumerate(levels):
+            if i == len(history):
+                text.append("│", style="dim")
+            text.append(BLOCKS[max(0, min(8, level - floor))], style="cyan" if i < len(history) else "magenta")
+        text.append(f" {top:g}" if row == 0 else "")
+        text.append("\n")
+    return text
+
+
+class ForecastScreen(Screen):
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self, self.app.t)
+        self.sku: str | None = None
+        self.line: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield nav_bar(self.app, "forecast")
+        yield VirtualTable(id="plan")
+        yield Label("", id="chart-title", classes="section")
+        yield Static("", id="chart")
+        yield Static("", id="forecast-info")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#plan", VirtualTable).focus()
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        load(self, "plan", _plan)
+        if self.sku:
+            load(self, "view", _view, self.sku)
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.purpose == "plan":
+            self.query_one("#plan", VirtualTable).show(rows_source("replenishment", PLAN_COLUMNS, message.result))
+        elif message.purpose == "view" and message.result.sku == self.sku:
+            self.show_view(message.result)
+
+    def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
+        event.stop()
+        if event.row is None:
+            return
+        self.line = event.row
+        if event.row[0] != self.sku:
+            self.sku = event.row[0]
+            load(self, "view", _view, self.sku)
+        elif self.view is not None:
+            self.show_view(self.view)
+
+    view = None
+
+    def show_view(self, view) -> None:
+        t = self.app.t
+        self.view = view
+        history = [p.quantity for p in view.history]
+        forecast = [p.consensus if p.consensus is not None else p.quantity for p in view.forecast][:DAYS_SHOWN]
+        self.query_one("#chart-title", Label).update(t("forecast.chart", sku=view.sku, days=len(history),
+                                                       ahead=len(forecast)))
+        self.query_one("#chart", Static).update(bar_chart(history, forecast))
+        error = t("forecast.error", method=view.method or "-",
+                  mase="-" if view.mase is None else f"{view.mase:.2f}",
+                  wape="-" if view.wape is None else f"{view.wape:.0%}", as_of=view.as_of or "-")
+        line = self.line
+        if line and line[5]:
+            advice = t("forecast.suggest", action=t(f"forecast.{line[7]}"), qty=f"{line[5]:g}",
+                       location=line[1], by=line[6] or "-", out=line[4] or "-")
+        else:
+            advice = t("forecast.enough", location=line[1] if line else "-")
+        self.query_one("#forecast-info", Static).update(f"{error}\n{advice}")

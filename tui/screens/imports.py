@@ -1,0 +1,116 @@
+"""Imports (key 7): recent import batches, the rejects of the selected one (row and reason),
+and the channel SKUs waiting for a mapping; Enter (or `m`) on one maps it to a master SKU,
+which resolves its waiting lines as `omnictl skus map` does."""
+
+from __future__ import annotations
+
+import getpass
+
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Label
+
+from omnictl.batches import get_batch, list_batches
+from omnictl.skus import map_sku, unmapped
+from tui.screens.common import localize_bindings, nav_bar
+from tui.screens.dialogs import AskText
+from tui.widgets.keybar import KeyBar
+from tui.widgets.vtable import Column, VirtualTable, rows_source
+from tui.work import Loaded, load
+
+BATCHES_SHOWN = 200
+BATCH_COLUMNS = (Column("id", 4, right=True), Column("time", 16), Column("channel", 8, grow=4),
+                 Column("file", 16, grow=30), Column("imported", 6, right=True), Column("rejected", 6, right=True),
+                 Column("unmapped", 6, right=True))
+REJECT_COLUMNS = (Column("row", 5, right=True), Column("field", 12), Column("reason", 40, grow=60))
+UNMAPPED_COLUMNS = (Column("channel", 8, grow=4), Column("external sku", 16, grow=10),
+                    Column("product", 20, grow=30), Column("lines", 5, right=True), Column("qty", 6, right=True))
+
+
+def _batches(db) -> list[tuple]:
+    return [(b.id, b.started_at.replace("T", " ")[:16], b.channel or b.kind, b.file, b.imported, b.rejected,
+             b.unmapped) for b in list_batches(db, limit=BATCHES_SHOWN)]
+
+
+def _rejects(db, batch_id: int) -> list[tuple]:
+    return [(r.row, r.field or "", r.reason) for r in get_batch(db, batch_id).rejects or []]
+
+
+def _unmapped(db) -> list[tuple]:
+    return [(u.channel, u.external_sku, u.product_name or "", u.lines, u.quantity) for u in unmapped(db)]
+
+
+class ImportsScreen(Screen):
+    BINDINGS = [Binding("m", "map", "key.map")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self, self.app.t)
+        self.batch: int | None = None
+        self.mapping: tuple[str, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield nav_bar(self.app, "imports")
+        yield VirtualTable(id="batches")
+        yield Label("", id="rejects-title", classes="section")
+        yield VirtualTable(id="rejects")
+        yield Label(self.app.t("imports.unmapped"), classes="section")
+        yield VirtualTable(id="unmapped")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#batches", VirtualTable).focus()
+        self.refresh_data()
+
+    def commands(self):
+        yield SystemCommand(self.app.t("key.map"), self.app.t("imports.map_help"), self.action_map)
+
+    def refresh_data(self) -> None:
+        load(self, "batches", _batches)
+        load(self, "unmapped", _unmapped)
+        if self.batch is not None:
+            load(self, "rejects", _rejects, self.batch)
+
+    def on_loaded(self, message: Loaded) -> None:
+        purpose, result = message.purpose, message.result
+        if purpose == "batches":
+            self.query_one("#batches", VirtualTable).show(rows_source("imports", BATCH_COLUMNS, result))
+        elif purpose == "rejects":
+            self.query_one("#rejects", VirtualTable).show(
+                rows_source(f"rejects-{self.batch}", REJECT_COLUMNS, result, key=(self.batch,)))
+        elif purpose == "unmapped":
+            self.query_one("#unmapped", VirtualTable).show(rows_source("unmapped", UNMAPPED_COLUMNS, result))
+        elif purpose == "mapped":
+            self.app.notify(self.app.t("imports.mapped", external=result.external_sku, sku=result.sku,
+                                       lines=result.lines_mapped))
+            self.refresh_data()
+
+    def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
+        event.stop()
+        if event.table.id == "batches" and event.row is not None and event.row[0] != self.batch:
+            self.batch = event.row[0]
+            self.query_one("#rejects-title", Label).update(self.app.t("imports.rejects", batch=self.batch,
+                                                                      file=event.row[3]))
+            load(self, "rejects", _rejects, self.batch)
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        event.stop()
+        if event.table.id == "unmapped":
+            self._ask_mapping(event.row)
+
+    def action_map(self) -> None:
+        row = self.query_one("#unmapped", VirtualTable).current_row
+        if row is not None:
+            self._ask_mapping(row)
+
+    def _ask_mapping(self, row: tuple) -> None:
+        self.mapping = (row[0], row[1])
+        self.app.push_screen(AskText(self.app.t("imports.map_prompt", channel=row[0], external=row[1],
+                                                product=row[2])), self._map)
+
+    def _map(self, sku: str | None) -> None:
+        if not sku or self.mapping is None:
+            return
+        channel, external = self.mapping
+        load(self, "mapped", map_sku, channel, external, sku, actor=getpass.getuser() or "console")
