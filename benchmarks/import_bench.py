@@ -353,6 +353,7 @@ class Run:
     maxrss_kb: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -370,7 +371,8 @@ def run_measured(cmd: list[str]) -> Run:
         out.seek(0)
         err.seek(0)
         return Run(cmd, seconds, proc.returncode, usage.ru_maxrss,
-                   out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+                   out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                   usage.ru_utime + usage.ru_stime)
 
 
 def fresh_db(workdir: Path, name: str) -> Path:

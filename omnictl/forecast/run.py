@@ -123,10 +123,17 @@ def _num(value) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 4)
 
 
-def _shares(hist: History, sku: str) -> dict[str, float]:
-    recent = {loc: q for (s, loc), q in hist.by_location.items() if s == sku and q > 0}
-    total = sum(recent.values())
-    return {loc: round(q / total, 4) for loc, q in sorted(recent.items())} if total > 0 else {}
+def _shares(hist: History) -> dict[str, dict[str, float]]:
+    """Per SKU, each location's share of its recent demand (one pass: a pass per SKU is quadratic)."""
+    recent: dict[str, dict[str, float]] = {}
+    for (sku, loc), q in hist.by_location.items():
+        if q > 0:
+            recent.setdefault(sku, {})[loc] = q
+    shares = {}
+    for sku, by_loc in recent.items():
+        total = sum(by_loc.values())
+        shares[sku] = {loc: round(q / total, 4) for loc, q in sorted(by_loc.items())}
+    return shares
 
 
 class _Progress:
@@ -236,11 +243,12 @@ def run_forecast(db: Database, bucket: str | None = "month", horizon: int | None
     values = agg.values[:, wanted]
 
     infos, out_rows = [], []
+    shares = _shares(hist)
     for i, s in enumerate(hist.skus):
         infos.append(ForecastSkuInfo(sku=s, method=chosen.method[i], params=chosen.params[i], kind=chosen.kind[i],
                                      mase=_num(chosen.mase[i]), wape=_num(chosen.wape[i]),
                                      bias=_num(chosen.bias[i]), outliers=int(chosen.outliers[i].sum()),
-                                     locations=_shares(hist, s)))
+                                     locations=shares.get(s, {})))
         for j, p in enumerate(periods):
             out_rows.append(ForecastRow(sku=s, bucket=bucket, period_start=p.isoformat(),
                                         quantity=round(float(values[i, j]), DIGITS), method=chosen.method[i]))
