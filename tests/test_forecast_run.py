@@ -309,3 +309,20 @@ def test_a_quoted_cell_with_a_line_break_still_reads(tmp_path):
     path = tmp_path / "multi.csv"
     path.write_text('sku,note\nLAMP,"two\nlines"\nBULB,x\n', encoding="utf-8")
     assert list(open_table(path).rows()) == [(2, ["LAMP", "two\nlines"]), (3, ["BULB", "x"])]
+
+
+def test_the_engine_in_blocks_of_skus_gives_what_it_gives_in_one():
+    from omnictl.forecast.run import forecast_in_chunks
+
+    rng = np.random.default_rng(7)
+    weekly = np.tile([1, 1, 1, 1, 2, 4, 3], 30)[:200]
+    Y = np.vstack([rng.poisson(3 * weekly), rng.poisson(0.2, 200), rng.poisson(8, 200) * (rng.random(200) < 0.3),
+                   rng.poisson(5, 200), np.zeros(200), rng.poisson(2 * weekly)]).astype(float)
+    seen = []
+    whole = forecast_in_chunks(Y, 28, m=7)
+    blocks = forecast_in_chunks(Y, 28, m=7, chunk=4, progress=lambda done, total: seen.append((done, total)))
+    assert blocks.method == whole.method and blocks.params == whole.params and blocks.kind == whole.kind
+    for name in ("forecast", "mase", "wape", "bias", "error_std", "outliers"):
+        np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))
+    assert seen and seen[-1][0] == seen[-1][1]              # the bar reaches its end once, over both blocks
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))

@@ -43,6 +43,7 @@ BUCKETS = ("day", "week", "month")
 DEFAULT_HORIZON = {"month": 3, "week": 8, "day": 14}
 SELECTION_DAYS = 28            # backtest horizon (days) used to choose the method, for every bucket
 SHARE_DAYS = 90                # location split: share of the last 90 days' demand
+CHUNK_SKUS = 4000              # SKUs per block through the methods engine (memory, not speed)
 DIGITS = 3
 PROGRESS_TOTAL = 100
 _STAGES = {"history": 10, "choose": 60, "forecast": 20, "store": 10}      # shares of the bar
@@ -165,23 +166,6 @@ def _levels_horizon(end: date) -> int:
     return (months[-1] + timedelta(days=M.bucket_length(months[-1], "month") - 1) - end).days
 
 
-def _level_rows(rows: list[ForecastRow], end: date) -> list[ForecastRow]:
-    """The default levels of a day forecast: its next months, weeks and days, each a sum of days."""
-    by_sku: dict[str, dict[str, float]] = {}
-    for r in rows:
-        by_sku.setdefault(r.sku, {})[r.period_start] = r.quantity
-    method = {r.sku: r.method for r in rows}
-    out = []
-    for bucket in ("month", "week", "day"):
-        wanted = _periods(_first_bucket(end + timedelta(days=1), bucket), bucket, DEFAULT_HORIZON[bucket])
-        for s, days in by_sku.items():
-            sums = whole_periods(days, bucket)
-            out += [ForecastRow(sku=s, bucket=bucket, period_start=p.isoformat(),
-                                quantity=round(sums[p.isoformat()], DIGITS), method=method[s])
-                    for p in wanted if p.isoformat() in sums]
-    return out
-
-
 def whole_periods(days: dict[str, float], bucket: str) -> dict[str, float]:
     """Day figures (ISO day → quantity) summed into the buckets they cover entirely."""
     sums: dict[str, float] = {}
@@ -226,57 +210,100 @@ def run_forecast(db: Database, bucket: str | None = "month", horizon: int | None
     last_day = periods[-1] + timedelta(days=M.bucket_length(periods[-1], bucket) - 1)
     h_days = (last_day - end).days
     Y = hist.daily
-    chosen = M.forecast(Y, SELECTION_DAYS, m=7, exclude_outliers=exclude_outliers,
-                        progress=bar.stage("choose", f"choosing methods for {len(hist.skus):,} SKUs"))
+    chosen = forecast_in_chunks(Y, SELECTION_DAYS, m=7, exclude_outliers=exclude_outliers,
+                                progress=bar.stage("choose", f"choosing methods for {len(hist.skus):,} SKUs"))
     daily_fc = np.zeros((len(hist.skus), h_days))
     names = sorted(set(chosen.method) - {"zero"})
     step = bar.stage("forecast", "forecasting")
     for done, name in enumerate(names, start=1):
         rows = np.array([i for i, m in enumerate(chosen.method) if m == name])
-        part = M.forecast(Y[rows], h_days, m=7, methods=[name], exclude_outliers=exclude_outliers)
+        part = forecast_in_chunks(Y[rows], h_days, m=7, methods=[name], exclude_outliers=exclude_outliers)
         daily_fc[rows] = part.forecast
         step(done, len(names))
+    if bucket == "day":                     # days are stored rounded: the weeks and months shown sum those
+        daily_fc = np.round(daily_fc, DIGITS)
     fc_days = [end + timedelta(days=i + 1) for i in range(h_days)]
-    agg = M.aggregate(daily_fc, fc_days, bucket)
-    col = {s: j for j, s in enumerate(agg.starts)}
-    wanted = [col[p] for p in periods]
-    values = agg.values[:, wanted]
+    values = _bucket_values(daily_fc, fc_days, bucket, periods)
 
-    infos, out_rows = [], []
     shares = _shares(hist)
-    for i, s in enumerate(hist.skus):
-        infos.append(ForecastSkuInfo(sku=s, method=chosen.method[i], params=chosen.params[i], kind=chosen.kind[i],
-                                     mase=_num(chosen.mase[i]), wape=_num(chosen.wape[i]),
-                                     bias=_num(chosen.bias[i]), outliers=int(chosen.outliers[i].sum()),
-                                     locations=shares.get(s, {})))
-        for j, p in enumerate(periods):
-            out_rows.append(ForecastRow(sku=s, bucket=bucket, period_start=p.isoformat(),
-                                        quantity=round(float(values[i, j]), DIGITS), method=chosen.method[i]))
+    infos = [ForecastSkuInfo(sku=s, method=chosen.method[i], params=chosen.params[i], kind=chosen.kind[i],
+                             mase=_num(chosen.mase[i]), wape=_num(chosen.wape[i]), bias=_num(chosen.bias[i]),
+                             outliers=int(chosen.outliers[i].sum()), locations=shares.get(s, {}))
+             for i, s in enumerate(hist.skus)]
+    shown = [(b, _periods(_first_bucket(end + timedelta(days=1), b), b, DEFAULT_HORIZON[b])) for b in
+             ("month", "week", "day")] if levels else [(bucket, periods)]
+    out_rows = [row for b, starts in shown
+                for row in _rows(infos, b, starts, _bucket_values(daily_fc, fc_days, b, starts))]
     parameters = {"sku": sku, "channel": channel, "exclude_outliers": exclude_outliers,
                   "selection_days": SELECTION_DAYS, "unmapped_lines": hist.unmapped_lines, "levels": levels}
     created_at = clock.utc_now_iso()
-    by_sku = {info.sku: info for info in infos}
     bar.stage("store", "storing")
     with db.write():
         run_id = db.execute(
             "INSERT INTO forecast_run (created_at, created_by, as_of, bucket, horizon, parameters) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (created_at, actor, end.isoformat(), bucket, horizon, json.dumps(parameters, sort_keys=True))).lastrowid
-        stored = []
-        for row in out_rows:
-            info = by_sku[row.sku]
-            stored.append((run_id, row.sku, None, bucket, row.period_start, row.quantity, row.method,
-                           info.mase, info.wape))
-            for loc, share in info.locations.items():
-                stored.append((run_id, row.sku, loc, bucket, row.period_start, round(row.quantity * share, DIGITS),
-                               row.method, info.mase, info.wape))
         db.conn.executemany("INSERT INTO forecast (run_id, sku, location, bucket, period_start, quantity, method, "
-                            "mase, wape) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", stored)
+                            "mase, wape) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            _stored(run_id, infos, bucket, periods, values))
     bar.report(PROGRESS_TOTAL, "done")
     return ForecastRunInfo(id=run_id, created_at=created_at, created_by=actor, as_of=end.isoformat(), bucket=bucket,
                            horizon=horizon, history_from=hist.days[0].isoformat(),
-                           unmapped_lines=hist.unmapped_lines, parameters=parameters, skus=infos,
-                           rows=_level_rows(out_rows, end) if levels else out_rows)
+                           unmapped_lines=hist.unmapped_lines, parameters=parameters, skus=infos, rows=out_rows)
+
+
+def forecast_in_chunks(Y: np.ndarray, h: int, *, progress=None, chunk: int | None = None, **options) -> M.ForecastResult:
+    """`methods.forecast` over blocks of SKUs: each SKU's choice depends on its own series only,
+    and the engine holds several SKUs × days arrays per method, so blocks keep memory flat."""
+    chunk = chunk or CHUNK_SKUS
+    if len(Y) <= chunk:
+        return M.forecast(Y, h, progress=progress, **options)
+    blocks = range(0, len(Y), chunk)
+    parts = []
+    for k, lo in enumerate(blocks):
+        step = None if progress is None else (lambda done, total, k=k: progress(
+            round(1000 * (k + done / max(total, 1)) / len(blocks)), 1000))
+        parts.append(M.forecast(Y[lo:lo + chunk], h, progress=step, **options))
+    return _joined(parts)
+
+
+def _joined(parts: list[M.ForecastResult]) -> M.ForecastResult:
+    first = parts[0]
+    lists = {name: [x for part in parts for x in getattr(part, name)] for name in ("method", "params", "kind")}
+    arrays = {name: np.concatenate([getattr(part, name) for part in parts])
+              for name in ("forecast", "mase", "wape", "bias", "error_std", "adi", "cv2", "outliers")}
+    names = sorted({key for part in parts for key in part.scores})
+    scores = {key: np.concatenate([part.scores.get(key, np.full(len(part.method), np.nan)) for part in parts])
+              for key in names}
+    return type(first)(**lists, **arrays, scores=scores, origins=first.origins,
+                       backtest_horizon=first.backtest_horizon)      # both depend on the days only
+
+
+def _bucket_values(daily: np.ndarray, days: list[date], bucket: str, starts: list[date]) -> np.ndarray:
+    """SKUs × `starts`: the days summed into those buckets (each covered whole by `days`)."""
+    agg = M.aggregate(daily, days, bucket)
+    col = {s: j for j, s in enumerate(agg.starts)}
+    return np.round(agg.values[:, [col[p] for p in starts]], DIGITS)
+
+
+def _rows(infos: list[ForecastSkuInfo], bucket: str, starts: list[date], values: np.ndarray):
+    texts = [p.isoformat() for p in starts]
+    for i, info in enumerate(infos):
+        for j, start in enumerate(texts):
+            yield ForecastRow(sku=info.sku, bucket=bucket, period_start=start, quantity=float(values[i, j]),
+                              method=info.method)
+
+
+def _stored(run_id: int, infos: list[ForecastSkuInfo], bucket: str, starts: list[date], values: np.ndarray):
+    """The rows to store, one SKU at a time (a run over 50,000 SKUs holds millions of them)."""
+    texts = [p.isoformat() for p in starts]
+    for i, info in enumerate(infos):
+        for j, start in enumerate(texts):
+            quantity = float(values[i, j])
+            yield run_id, info.sku, None, bucket, start, quantity, info.method, info.mase, info.wape
+            for location, share in info.locations.items():
+                yield (run_id, info.sku, location, bucket, start, round(quantity * share, DIGITS), info.method,
+                       info.mase, info.wape)
 
 
 # -- show: history, the latest forecast, sales' forecast and the consensus --------------------
