@@ -25,10 +25,10 @@ from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
 from tui.work import Failed, Loaded, load
 
-CHECK_COLUMNS = (Column("check", 11), Column("status", 6, vocabulary=True), Column("owner", 12, grow=10),
+CHECK_COLUMNS = (Column("check", 11), Column("status", 6, vocabulary=True), Column("owner", 12, grow=14),
                  Column("findings", 4, right=True), Column("details", 20, grow=80))
 EXCEPTION_COLUMNS = (Column("id", 3, right=True), Column("check", 11), Column("status", 7, vocabulary="exception.status"),
-                     Column("owner", 12, grow=10), Column("deadline", 10), Column("action", 9),
+                     Column("owner", 12, grow=14), Column("deadline", 10), Column("action", 9),
                      Column("finding", 16, grow=80))
 
 
