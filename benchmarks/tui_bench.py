@@ -58,7 +58,7 @@ def child_console(db_path: str, keys: int) -> None:
     from tui.app import OmniApp
 
     main._register()
-    app = OmniApp(open_db(db_path, migrate=False), "en", poll=False)
+    app = OmniApp(open_db(db_path, migrate=False), "en", poll=False, first="orders")
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:

@@ -25,13 +25,26 @@ def _warm_up() -> None:
     drawn, so that the first visit of each is not also its import."""
     import importlib
 
-    for name in ("tui.screens.stock", "tui.screens.plan", "tui.screens.imports", "tui.screens.forecast",
+    for name in ("tui.screens.orders", "tui.screens.close", "tui.screens.stock", "tui.screens.plan", "tui.screens.imports", "tui.screens.forecast",
                  "omnictl.order_card", "omnictl.search"):
         importlib.import_module(name)
-SCREEN_KEYS = dict(SCREEN_ORDER)          # 1 dashboard, 5 close: next session
+
+SCREEN_KEYS = dict(SCREEN_ORDER)
 
 
 # Screens are imported when first shown: the first screen draws without the planning modules.
+def _dashboard() -> Screen:
+    from tui.screens.dashboard import DashboardScreen
+
+    return DashboardScreen()
+
+
+def _close() -> Screen:
+    from tui.screens.close import CloseScreen
+
+    return CloseScreen()
+
+
 def _orders() -> Screen:
     from tui.screens.orders import OrdersScreen
 
@@ -66,7 +79,7 @@ class OmniApp(App):
     CSS_PATH = "omnictl.tcss"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, db: Database, lang: str | None = None, *, poll: bool = True) -> None:
+    def __init__(self, db: Database, lang: str | None = None, *, poll: bool = True, first: str = "dashboard") -> None:
         self.t = Catalogue(lang)
         self.db = db
         self.db_lock = threading.Lock()
@@ -74,7 +87,8 @@ class OmniApp(App):
         self._poll = poll
         self._data_version: int | None = None
         self._warming = False
-        self.MODES = {"orders": _orders, "stock": _stock, "plan": _plan, "imports": _imports,
+        self.first = first
+        self.MODES = {"dashboard": _dashboard, "close": _close, "orders": _orders, "stock": _stock, "plan": _plan, "imports": _imports,
                       "forecast": _forecast}
         super().__init__()
         self.title = self.t("app.title")
@@ -86,7 +100,7 @@ class OmniApp(App):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        self.switch_mode("orders")
+        self.switch_mode(self.first)
         if self._poll:
             self.set_interval(POLL_SECONDS, self.check_for_changes)
             load(self, "data_version", data_version)

@@ -1,3 +1,4 @@
-"""The number keys of the screens (1 dashboard and 5 close come with their screens)."""
+"""The number keys of the screens."""
 
-SCREEN_ORDER = (("2", "orders"), ("3", "stock"), ("4", "plan"), ("6", "forecast"), ("7", "imports"))
+SCREEN_ORDER = (("1", "dashboard"), ("2", "orders"), ("3", "stock"), ("4", "plan"), ("5", "close"),
+                ("6", "forecast"), ("7", "imports"))

@@ -22,7 +22,8 @@ from tui.widgets.vtable import VirtualTable
 
 
 def app_for(db, lang="en") -> OmniApp:
-    return OmniApp(db, lang, poll=False)
+    """The app opened on the orders screen, where most of these tests start."""
+    return OmniApp(db, lang, poll=False, first="orders")
 
 
 def table(app, selector="#orders") -> VirtualTable:
@@ -44,7 +45,10 @@ async def test_orders_page_from_the_database_newest_first(demo_db):
         assert orders.current_row[0] == browse.page_orders(demo_db, browse.OrderFilter(), 2, 1)[0][0]
 
 
-async def test_number_keys_switch_screens_and_unbound_numbers_do_nothing(demo_db):
+async def test_number_keys_switch_screens(demo_db):
+    from tui.screens.close import CloseScreen
+    from tui.screens.dashboard import DashboardScreen
+
     app = app_for(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -54,9 +58,15 @@ async def test_number_keys_switch_screens_and_unbound_numbers_do_nothing(demo_db
         await pilot.press("4")
         await settle(pilot)
         assert isinstance(app.screen, PlanScreen)
-        await pilot.press("1", "5")
+        await pilot.press("1")
         await settle(pilot)
-        assert isinstance(app.screen, PlanScreen)
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, CloseScreen)
+        await pilot.press("8")
+        await settle(pilot)
+        assert isinstance(app.screen, CloseScreen)
         await pilot.press("2")
         await settle(pilot)
         assert isinstance(app.screen, OrdersScreen)

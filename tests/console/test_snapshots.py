@@ -28,18 +28,25 @@ def _keys(*keys):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("name, keys", [
-    ("orders", ()),
-    ("order_card", ("enter",)),
+    ("orders", ("2",)),
+    ("order_card", ("2", "enter")),
     ("stock", ("3",)),
     ("stock_count", ("3", "c", *"6975321001019", "enter", *"6975321001019", "enter")),
     ("plan", ("4",)),
     ("plan_by_order", ("4", "b")),
     ("imports", ("7",)),
     ("forecast", ("6",)),
+    ("dashboard", ()),
+    ("close", ("5",)),
+    ("close_act_dialog", ("5", "end", "a")),
 ])
 def test_screen(snap_compare, demo_db, name, keys, size):
     assert snap_compare(OmniApp(demo_db, "en", poll=False), terminal_size=size, run_before=_keys(*keys))
 
 
 def test_orders_in_chinese(snap_compare, demo_db):
+    assert snap_compare(OmniApp(demo_db, "zh", poll=False), terminal_size=(80, 24), run_before=_keys("2"))
+
+
+def test_dashboard_in_chinese(snap_compare, demo_db):
     assert snap_compare(OmniApp(demo_db, "zh", poll=False), terminal_size=(80, 24), run_before=_settled)

@@ -99,3 +99,80 @@ class ShowText(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class Field:
+    """One answer a FormDialog asks for: a line of text, or one of `choices` (value, label)."""
+
+    def __init__(self, name: str, label: str, default: str = "", choices: list[tuple[str, str]] | None = None,
+                 placeholder: str = "", required: bool = False) -> None:
+        self.name, self.label, self.default, self.choices, self.placeholder = name, label, default, choices, placeholder
+        self.required = required
+
+
+class FormDialog(ModalScreen[dict | None]):
+    """Show what will change and ask for its fields; the accept button writes (dismisses with
+    {field: value}), Esc or Cancel writes nothing (None). Enter in a field moves to the next,
+    after the last one to the accept button, so a stray Enter never writes."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, body: str, fields: list[Field], accept: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.body, self.fields, self.accept = title, body, fields, accept
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Select
+
+        with Vertical(classes="dialog wide"):
+            yield Label(self.title_text, classes="dialog-title")
+            with VerticalScroll(classes="dialog-body form-body"):
+                yield Static(self.body, markup=False)
+            for field in self.fields:
+                yield Label(field.label)
+                if field.choices is not None:
+                    yield Select([(label, value) for value, label in field.choices], value=field.default or
+                                 Select.NULL, allow_blank=not field.default, id=f"field-{field.name}", compact=True)
+                else:
+                    yield Input(field.default, placeholder=field.placeholder, id=f"field-{field.name}", compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button(self.accept, variant="warning", id="accept")
+                yield Button(self.app.t("dialog.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#field-{self.fields[0].name}").focus()
+
+    def values(self) -> dict:
+        from textual.widgets import Select
+
+        answers = {}
+        for field in self.fields:
+            widget = self.query_one(f"#field-{field.name}")
+            value = widget.value
+            answers[field.name] = None if value is Select.NULL else (value.strip() if isinstance(value, str) else value)
+        return answers
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        names = [f"field-{f.name}" for f in self.fields]
+        position = names.index(event.input.id) if event.input.id in names else len(names) - 1
+        if position + 1 < len(names):
+            self.query_one(f"#{names[position + 1]}").focus()
+        else:
+            self.query_one("#accept", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id != "accept":
+            self.dismiss(None)
+            return
+        answers = self.values()
+        missing = next((f for f in self.fields if f.required and not answers[f.name]), None)
+        if missing is not None:           # asked again here rather than refused after closing
+            self.app.notify(self.app.t("dialog.required", field=missing.label), severity="warning")
+            self.query_one(f"#field-{missing.name}").focus()
+            return
+        self.dismiss(answers)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -39,7 +39,7 @@ class Column:
     width: int
     right: bool = False
     grow: int = 0             # up to this many cells wider when the screen has room
-    vocabulary: bool = False  # values are words of the catalogue (value.<word>): shown translated
+    vocabulary: bool | str = False  # values are words of the catalogue (value.<word>, or <this>.<word>): shown translated
 
 
 @dataclass
@@ -280,7 +280,7 @@ class VirtualTable(ScrollView, can_focus=True):
         for value, column, width in zip(values[self.source.skip:], self.source.columns, self._widths):
             text = _cell(value).replace("\n", " ")
             if column.vocabulary and text:
-                text = self.app.t.word(text)
+                text = self.app.t.word(text, column.vocabulary if isinstance(column.vocabulary, str) else "value")
             if cell_len(text) > width:
                 text = set_cell_size(text, width - 1) + "…"
             pad = " " * (width - cell_len(text))

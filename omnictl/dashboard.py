@@ -1,0 +1,122 @@
+"""What needs attention today, in one read: the console's first screen binds this.
+
+KPI tiles (on-time delivery, OEE, inventory turnover days) with their targets and the trend
+of the stored close when there is one (else computed for yesterday by omnictl.kpi), the
+status of the latest close, open exceptions by owner, the open T-3 exceptions, oversold and
+short SKUs, and the channels that send daily files but have no import since yesterday ended.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from pydantic import BaseModel
+
+from omnictl import clock
+from omnictl.close import CloseReport, end_of_day_utc, show_close
+from omnictl.db import Database
+from omnictl.errors import NotFound
+from omnictl.exceptions import ExceptionInfo, list_exceptions
+from omnictl.inventory import positions
+
+TILES = ("on_time_delivery", "oee", "turnover_days")
+TREND_FIELDS = {"on_time_delivery": "on_time_delivery_pct", "oee": "oee_pct", "turnover_days": "turnover_days"}
+TREND_DAYS = 14
+SHORT_SHOWN = 50
+
+
+class KpiTile(BaseModel):
+    name: str
+    value: float | None
+    target: float | None
+    unit: str
+    status: str                        # ok, below target, outside band, n/a
+    trend: list[float | None] = []     # oldest first, ending with the tile's day
+
+
+class CloseStatus(BaseModel):
+    date: str
+    status: str
+    ran_at: str
+    actor: str
+    checks: dict[str, str]             # check name → ok, warn or fail
+
+
+class ShortSku(BaseModel):
+    sku: str
+    location: str
+    atp: float
+    safety_stock: float
+    status: str                        # oversold or at risk
+
+
+class StaleChannel(BaseModel):
+    code: str
+    last_import: str | None            # UTC instant of its latest orders batch, None: never
+
+
+class Dashboard(BaseModel):
+    today: str
+    kpi_day: str                       # the day the tiles describe
+    kpis: list[KpiTile]
+    close: CloseStatus | None
+    owners: dict[str, int]             # open exceptions by owner, most first
+    t3: list[ExceptionInfo]
+    short: list[ShortSku]
+    short_total: int
+    stale: list[StaleChannel]
+
+
+def _tiles_from_close(report: CloseReport) -> list[KpiTile]:
+    trend = report.kpis.get("trend", [])[-TREND_DAYS:]
+    tiles = []
+    for name in TILES:
+        figure = report.kpis.get(name) or {}
+        tiles.append(KpiTile(name=name, value=figure.get("value"), target=figure.get("target"),
+                             unit=figure.get("unit", ""), status=figure.get("status", "n/a"),
+                             trend=[day.get(TREND_FIELDS[name]) for day in trend]))
+    return tiles
+
+
+def _tiles_computed(db: Database, day) -> list[KpiTile]:
+    from omnictl.kpi import kpi_report, kpi_trend
+
+    figures = {f.name: f for f in kpi_report(db, day, day).kpis}
+    trend = kpi_trend(db, day, TREND_DAYS)
+    return [KpiTile(name=name, value=figures[name].value, target=figures[name].target, unit=figures[name].unit,
+                    status=figures[name].status, trend=[getattr(d, TREND_FIELDS[name]) for d in trend])
+            for name in TILES if name in figures]
+
+
+def stale_channels(db: Database, day) -> list[StaleChannel]:
+    """Active channels that send daily files with no orders import after the end of `day`
+    (the close's channels check, read without recording anything)."""
+    end = end_of_day_utc(day)
+    rows = db.query("SELECT c.code, (SELECT max(b.started_at) FROM import_batch b WHERE b.channel = c.code "
+                    "AND b.kind = 'orders' AND b.undone_at IS NULL) AS last FROM channel c "
+                    "WHERE c.active = 1 AND c.daily_files = 1 ORDER BY c.code")
+    return [StaleChannel(code=r["code"], last_import=r["last"]) for r in rows if r["last"] is None or r["last"] < end]
+
+
+def dashboard(db: Database) -> Dashboard:
+    today = clock.today()
+    yesterday = today - timedelta(days=1)
+    try:
+        report = show_close(db)
+    except NotFound:
+        report = None
+    if report is not None:
+        kpi_day, tiles = report.date, _tiles_from_close(report)
+        close = CloseStatus(date=report.date, status=report.status, ran_at=report.ran_at, actor=report.actor,
+                            checks={c.name: c.status for c in report.checks})
+    else:
+        kpi_day, tiles, close = yesterday.isoformat(), _tiles_computed(db, yesterday), None
+    open_items = list(list_exceptions(db, open_only=True))
+    owners = dict(Counter(e.owner for e in open_items).most_common())
+    short = [ShortSku(sku=p.sku, location=p.location, atp=p.atp, safety_stock=p.safety_stock, status=p.status)
+             for p in positions(db, short=True)]
+    short.sort(key=lambda s: (s.status != "oversold", s.atp - s.safety_stock, s.sku, s.location))
+    return Dashboard(today=today.isoformat(), kpi_day=kpi_day, kpis=tiles, close=close, owners=owners,
+                     t3=[e for e in open_items if e.forced], short=short[:SHORT_SHOWN], short_total=len(short),
+                     stale=stale_channels(db, yesterday))

@@ -1,0 +1,184 @@
+"""Dashboard (key 1, the first screen): what needs attention today at a glance. KPI tiles
+against their targets with a two-week trend (from the stored close, else computed), the last
+close and its checks, open exceptions by owner, the open T-3 list, oversold and short SKUs,
+and the channels whose daily file has not come in. Everything is read by
+`omnictl.dashboard.dashboard`; the numbers lead to the screens where the work is done."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Label, Static
+
+from omnictl.dashboard import dashboard
+from tui.screens.common import localize_bindings, nav_bar
+from tui.widgets.keybar import KeyBar
+from tui.work import Loaded, load
+
+SPARKS = "▁▂▃▄▅▆▇█"
+STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+OWNERS_SHOWN = 8
+
+
+def sparkline(values: list[float | None]) -> str:
+    """One character a day, scaled between the smallest and largest known value; a gap where
+    the day has no figure."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+    return "".join(" " if v is None else SPARKS[round((v - low) / span * (len(SPARKS) - 1))] for v in values)
+
+
+def _number(value: float | None, unit: str, t) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f} %" if unit == "%" else f"{value:,.1f} {t(f'unit.{unit}') if unit else ''}".rstrip()
+
+
+def tile_text(tile, t) -> Text:
+    """The value against its target, then the trend (the status is the tile's subtitle)."""
+    good = tile.status == "ok"
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(_number(tile.value, tile.unit, t), style="bold green" if good else "bold" if tile.value is None
+                else "bold red")
+    if tile.target is not None:
+        text.append(f"  {t('dash.target')} {tile.target:g}", style="dim")
+    text.append("\n")
+    text.append(sparkline(tile.trend), style="cyan")
+    return text
+
+
+def close_text(board, t) -> Text:
+    close = board.close
+    if close is None:
+        return Text(t("dash.no_close"), style="yellow")
+    text = Text()
+    text.append(t("dash.close", date=close.date) + " ")
+    text.append(t.word(close.status).upper(), style=STATUS_STYLE.get(close.status, ""))
+    text.append(f"  ({close.ran_at[:16].replace('T', ' ')}, {close.actor}):", style="dim")
+    for name, status in close.checks.items():
+        text.append(f" {name} ")
+        text.append(t.word(status), style=STATUS_STYLE.get(status, ""))
+    return text
+
+
+def _line(*parts: tuple[str, str]) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for part, style in parts:
+        text.append(part, style=style)
+    return text
+
+
+def _lines(lines: list[Text]) -> Text:
+    """One line each, cut with an ellipsis rather than wrapped: the columns stay aligned."""
+    return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+
+
+def owners_text(board, t) -> Text:
+    total = sum(board.owners.values())
+    lines = [_line((t("dash.owners", count=total), "bold"))]
+    if not board.owners:
+        lines.append(_line(("  " + t("dash.nothing_open"), "green")))
+    for owner, count in list(board.owners.items())[:OWNERS_SHOWN]:
+        lines.append(_line((f"{count:>4}  ", "bold"), (owner, "")))
+    if len(board.owners) > OWNERS_SHOWN:
+        lines.append(_line(("  " + t("dash.more", count=len(board.owners) - OWNERS_SHOWN), "dim")))
+    return _lines(lines)
+
+
+def t3_text(board, t) -> Text:
+    lines = [_line((t("dash.t3", count=len(board.t3)), "bold red" if board.t3 else "bold"))]
+    if not board.t3:
+        lines.append(_line(("  " + t("dash.none"), "green")))
+    for e in board.t3:
+        subject = e.subject.split(":", 1)[-1]
+        lines.append(_line((f"  #{e.id} ", "bold"), (subject, "bold"),
+                           (f"  {t.word(e.action) if e.action else t('dash.no_action')}", "yellow"),
+                           (f"  {e.owner}", "dim"), (f"  {e.finding}", "dim")))
+    return _lines(lines)
+
+
+def short_text(board, t) -> Text:
+    lines = [_line((t("dash.short", count=board.short_total), "bold"))]
+    if not board.short:
+        lines.append(_line(("  " + t("dash.none"), "green")))
+    for s in board.short:
+        oversold = s.status == "oversold"
+        lines.append(_line((f"  {s.sku:<11} {s.location:<6}", ""),
+                           (f"{s.atp:>4g}/{s.safety_stock:<3g} ", "bold red" if oversold else ""),
+                           (t.word(s.status), "bold red" if oversold else "yellow")))
+    if board.short_total > len(board.short):
+        lines.append(_line(("  " + t("dash.more", count=board.short_total - len(board.short)), "dim")))
+    return _lines(lines)
+
+
+def stale_text(board, t) -> Text:
+    lines = [_line((t("dash.stale", count=len(board.stale)), "bold yellow" if board.stale else "bold"))]
+    if not board.stale:
+        lines.append(_line(("  " + t("dash.all_fresh"), "green")))
+    for channel in board.stale:
+        last = channel.last_import[:16].replace("T", " ") if channel.last_import else t("dash.never")
+        lines.append(_line((f"  {channel.code:<10}", "bold"), (f" {t('dash.last')} {last}", "")))
+    return _lines(lines)
+
+
+class DashboardScreen(Screen):
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self, self.app.t)
+        self.board = None
+
+    def compose(self) -> ComposeResult:
+        t = self.app.t
+        yield nav_bar(self.app, "dashboard")
+        yield Label(t("table.loading"), id="dash-title", classes="section")
+        with Horizontal(id="tiles"):
+            for name in ("on_time_delivery", "oee", "turnover_days"):
+                tile = Static("", id=f"tile-{name}", classes="tile")
+                tile.border_title = t(f"kpi.{name}")
+                yield tile
+        yield Static("", id="close-status")
+        with Horizontal(id="dash-lists"):
+            with VerticalScroll(id="dash-left", classes="dash-column"):
+                yield Static("", id="t3")
+                yield Static("", id="owners")
+            with VerticalScroll(id="dash-right", classes="dash-column"):
+                yield Static("", id="short")
+                yield Static("", id="stale")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        """Back from another screen: read again, as the close screen may have changed what is open
+        (the app's own writes do not move SQLite's data version)."""
+        if self.board is not None:
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        load(self, "dashboard", dashboard)
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.purpose != "dashboard":
+            return
+        board = self.board = message.result
+        t = self.app.t
+        source = t("dash.from_close") if board.close is not None else t("dash.computed")
+        self.query_one("#dash-title", Label).update(t("dash.title", today=board.today, day=board.kpi_day,
+                                                     source=source))
+        for tile in board.kpis:
+            widget = self.query_one(f"#tile-{tile.name}", Static)
+            widget.update(tile_text(tile, t))
+            widget.set_class(tile.status not in ("ok", "n/a"), "off-target")
+            widget.border_subtitle = t.word(tile.status)
+        self.query_one("#close-status", Static).update(close_text(board, t))
+        self.query_one("#t3", Static).update(t3_text(board, t))
+        self.query_one("#owners", Static).update(owners_text(board, t))
+        self.query_one("#short", Static).update(short_text(board, t))
+        self.query_one("#stale", Static).update(stale_text(board, t))
+        getattr(self.app, "rows_shown", lambda: None)()
