@@ -56,42 +56,26 @@ EPS = 1e-9
 
 OK, BELOW, OUTSIDE, NA = "ok", "below target", "outside band", "n/a"
 
-# Shipped lines grouped by the company-time day they shipped: instants by the day's UTC bounds,
-# date-only values by themselves. `days` is a VALUES list of (day, lo, hi).
-_SHIPPED_INSTANTS = """
+# Lines grouped by the company-time day they shipped (or were delivered): instants by the day's
+# UTC bounds, date-only values by themselves; on time when that day is no later than the promise.
+# `values` is a VALUES list of (day, lo, hi); the other fields come from SHIPPED or DELIVERED.
+_ON_TIME_INSTANTS = """
 WITH days(day, lo, hi) AS (VALUES {values})
-SELECT d.day AS day, count(*) AS lines, sum(o.promised_ship_by IS NOT NULL) AS promised,
-       sum(o.promised_ship_by >= d.day) AS on_time
-FROM days d JOIN order_line l ON l.shipped_at >= d.lo AND l.shipped_at < d.hi
-JOIN sales_order o ON o.id = l.order_id
-WHERE length(l.shipped_at) > 10 AND l.fulfilment <> 'cancelled' AND l.quantity > 0
+SELECT d.day AS day, count(*) AS lines, sum({promise} IS NOT NULL) AS promised, sum({promise} >= d.day) AS on_time
+FROM days d JOIN {driver} ON {when} >= d.lo AND {when} < d.hi JOIN {other}
+WHERE length({when}) > 10 AND l.fulfilment <> 'cancelled' AND l.quantity > 0
 GROUP BY d.day
 """
-_SHIPPED_DATES = """
-SELECT l.shipped_at AS day, count(*) AS lines, sum(o.promised_ship_by IS NOT NULL) AS promised,
-       sum(o.promised_ship_by >= l.shipped_at) AS on_time
-FROM order_line l JOIN sales_order o ON o.id = l.order_id
-WHERE l.shipped_at >= ? AND l.shipped_at <= ? AND length(l.shipped_at) = 10
-  AND l.fulfilment <> 'cancelled' AND l.quantity > 0
-GROUP BY l.shipped_at
+_ON_TIME_DATES = """
+SELECT {when} AS day, count(*) AS lines, sum({promise} IS NOT NULL) AS promised, sum({promise} >= {when}) AS on_time
+FROM {driver} JOIN {other}
+WHERE {when} >= ? AND {when} <= ? AND length({when}) = 10 AND l.fulfilment <> 'cancelled' AND l.quantity > 0
+GROUP BY {when}
 """
-_DELIVERED_INSTANTS = """
-WITH days(day, lo, hi) AS (VALUES {values})
-SELECT d.day AS day, count(*) AS lines, sum(o.deliver_by IS NOT NULL) AS promised,
-       sum(o.deliver_by >= d.day) AS on_time
-FROM days d JOIN sales_order o ON o.delivered_at >= d.lo AND o.delivered_at < d.hi
-JOIN order_line l ON l.order_id = o.id
-WHERE length(o.delivered_at) > 10 AND l.fulfilment <> 'cancelled' AND l.quantity > 0
-GROUP BY d.day
-"""
-_DELIVERED_DATES = """
-SELECT o.delivered_at AS day, count(*) AS lines, sum(o.deliver_by IS NOT NULL) AS promised,
-       sum(o.deliver_by >= o.delivered_at) AS on_time
-FROM sales_order o JOIN order_line l ON l.order_id = o.id
-WHERE o.delivered_at >= ? AND o.delivered_at <= ? AND length(o.delivered_at) = 10
-  AND l.fulfilment <> 'cancelled' AND l.quantity > 0
-GROUP BY o.delivered_at
-"""
+SHIPPED = {"when": "l.shipped_at", "promise": "o.promised_ship_by", "driver": "order_line l",
+           "other": "sales_order o ON o.id = l.order_id"}
+DELIVERED = {"when": "o.delivered_at", "promise": "o.deliver_by", "driver": "sales_order o",
+             "other": "order_line l ON l.order_id = o.id"}
 _REPORTS_BY_DAY = """
 SELECT r.work_center, r.report_date AS day, count(*) AS reports, sum(r.run_min) AS run,
        sum(r.downtime_min) AS down, sum(r.good_qty) AS good, sum(r.scrap_qty) AS scrap
@@ -210,22 +194,22 @@ def _day_bounds(start: date, end: date) -> tuple[str, list]:
     return ", ".join(["(?, ?, ?)"] * (len(params) // 3)), params
 
 
-def _grouped(db: Database, instants_sql: str, dates_sql: str, start: date, end: date) -> dict[str, _Counts]:
+def _grouped(db: Database, measure: dict[str, str], start: date, end: date) -> dict[str, _Counts]:
     values, params = _day_bounds(start, end)
     found: dict[str, _Counts] = defaultdict(_Counts)
-    rows = db.query(instants_sql.format(values=values), params)
-    rows += db.query(dates_sql, (start.isoformat(), end.isoformat()))
+    rows = db.query(_ON_TIME_INSTANTS.format(values=values, **measure), params)
+    rows += db.query(_ON_TIME_DATES.format(**measure), (start.isoformat(), end.isoformat()))
     for row in rows:
         found[row["day"]].add(_Counts(row["lines"], row["promised"] or 0, row["on_time"] or 0))
     return found
 
 
 def _shipped_by_day(db: Database, start: date, end: date) -> dict[str, _Counts]:
-    return _grouped(db, _SHIPPED_INSTANTS, _SHIPPED_DATES, start, end)
+    return _grouped(db, SHIPPED, start, end)
 
 
 def _delivered_by_day(db: Database, start: date, end: date) -> dict[str, _Counts]:
-    return _grouped(db, _DELIVERED_INSTANTS, _DELIVERED_DATES, start, end)
+    return _grouped(db, DELIVERED, start, end)
 
 
 # -- OEE ----------------------------------------------------------------------------------------
