@@ -1,23 +1,30 @@
 """Imports (key 7): recent import batches, the rejects of the selected one (row and reason),
 and the channel SKUs waiting for a mapping; Enter (or `m`) on one maps it to a master SKU,
-which resolves its waiting lines as `omnictl skus map` does."""
+which resolves its waiting lines as `omnictl skus map` does. `i` imports a file: a picker with
+the detected profile and first orders (tui/screens/import_file.py), then `omnictl import`'s
+domain function in a worker with its progress, and the batch it wrote (or the file's error)."""
 
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Label
+from textual.widgets import Label, ProgressBar
 
 from omnictl.batches import get_batch, list_batches
+from omnictl.importer import actor_name, import_files
 from omnictl.skus import map_sku, unmapped
 from tui.screens.common import localize_bindings, nav_bar
 from tui.screens.dialogs import AskText
+from tui.screens.import_file import ImportFileDialog
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
-from tui.work import Loaded, load
+from tui.work import Failed, Loaded, load
 
 BATCHES_SHOWN = 200
 BATCH_COLUMNS = (Column("id", 4, right=True), Column("time", 16), Column("channel", 8, grow=4),
@@ -41,17 +48,30 @@ def _unmapped(db) -> list[tuple]:
     return [(u.channel, u.external_sku, u.product_name or "", u.lines, u.quantity) for u in unmapped(db)]
 
 
+class ImportProgress(Message):
+    """The import read `rows` rows of its file (posted from the worker thread)."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__()
+        self.rows = rows
+
+
 class ImportsScreen(Screen):
-    BINDINGS = [Binding("m", "map", "key.map")]
+    BINDINGS = [Binding("m", "map", "key.map"), Binding("i", "import_file", "key.import")]
 
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self, self.app.t)
         self.batch: int | None = None
         self.mapping: tuple[str, str] | None = None
+        self.importing: Path | None = None
+        self.folder: Path | None = None          # the picker opens where the last file was picked
 
     def compose(self) -> ComposeResult:
         yield nav_bar(self.app, "imports")
+        with Horizontal(id="import-progress"):
+            yield ProgressBar(total=None, show_eta=False, id="import-bar")
+            yield Label("", id="import-status")
         yield VirtualTable(id="batches")
         yield Label("", id="rejects-title", classes="section")
         yield VirtualTable(id="rejects")
@@ -60,11 +80,13 @@ class ImportsScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.query_one("#import-progress").display = False
         self.query_one("#batches", VirtualTable).focus()
         self.refresh_data()
 
     def commands(self):
         yield SystemCommand(self.app.t("key.map"), self.app.t("imports.map_help"), self.action_map)
+        yield SystemCommand(self.app.t("key.import"), self.app.t("import.help"), self.action_import_file)
 
     def refresh_data(self) -> None:
         load(self, "batches", _batches)
@@ -85,6 +107,18 @@ class ImportsScreen(Screen):
             self.app.notify(self.app.t("imports.mapped", external=result.external_sku, sku=result.sku,
                                        lines=result.lines_mapped))
             self.refresh_data()
+        elif purpose == "import":
+            self._imported(result)
+
+    def on_failed(self, message: Failed) -> None:
+        if message.purpose == "import":          # the app notifies the sentence; nothing was written
+            self.importing = None
+            self.query_one("#import-progress").display = False
+
+    def on_import_progress(self, message: ImportProgress) -> None:
+        if self.importing is not None:
+            self.query_one("#import-status", Label).update(
+                self.app.t("import.running", file=self.importing.name, rows=message.rows))
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
         event.stop()
@@ -114,3 +148,39 @@ class ImportsScreen(Screen):
             return
         channel, external = self.mapping
         load(self, "mapped", map_sku, channel, external, sku, actor=getpass.getuser() or "console")
+
+    # -- importing a file --------------------------------------------------------------------
+
+    def action_import_file(self) -> None:
+        if self.importing is not None:
+            self.app.notify(self.app.t("import.busy"), severity="warning")
+            return
+        self.app.push_screen(ImportFileDialog(self.folder or Path.cwd()), self._import)
+
+    def _import(self, path: Path | None) -> None:
+        if path is None:
+            return
+        self.importing, self.folder = path, path.parent
+        self.query_one("#import-bar", ProgressBar).update(total=None, progress=0)
+        self.query_one("#import-status", Label).update(self.app.t("import.running", file=path.name, rows=0))
+        self.query_one("#import-progress").display = True
+        screen = self
+
+        def progress(rows: int) -> None:
+            screen.post_message(ImportProgress(rows))
+
+        load(self, "import", import_files, [path], actor=actor_name(), progress=progress)
+
+    def _imported(self, results) -> None:
+        t = self.app.t
+        rows = sum(r.rows_read for r in results)
+        self.query_one("#import-bar", ProgressBar).update(total=max(rows, 1), progress=max(rows, 1))
+        self.query_one("#import-status", Label).update(t("import.finished", file=self.importing.name, rows=rows))
+        self.importing = None
+        for result in results:                   # a file already imported: the domain's note says so
+            done = [] if result.already_imported_as is not None else [t(
+                "import.done", batch=result.batch, channel=result.channel, new=result.orders_created,
+                updated=result.orders_updated, rejected=result.rejected, unmapped=result.unmapped)]
+            self.app.notify("\n".join([*done, *result.notes]), timeout=8,
+                            severity="warning" if result.rejected else "information")
+        self.refresh_data()
