@@ -3,11 +3,14 @@ English and Chinese labels, and a refresh when another process writes the databa
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Iterable
+from functools import partial
 
 from textual.app import App, SystemCommand
+from textual.message import Message
 from textual.screen import Screen
 
 from omnictl.browse import data_version
@@ -17,62 +20,24 @@ from tui.i18n import Catalogue
 from tui.work import Failed, Loaded, load
 
 POLL_SECONDS = 2.0
-WARM_UP_AFTER_S = 0.5
+WARM_UP_AFTER_S = 0.3
+BUILD_EVERY_S = 0.05
 
-
-def _warm_up() -> None:
-    """Import the other screens (and the domain models they bind) once the first screen is
-    drawn, so that the first visit of each is not also its import."""
-    import importlib
-
-    for name in ("tui.screens.orders", "tui.screens.close", "tui.screens.stock", "tui.screens.plan", "tui.screens.imports", "tui.screens.forecast",
-                 "omnictl.order_card", "omnictl.search"):
-        importlib.import_module(name)
 
 SCREEN_KEYS = dict(SCREEN_ORDER)
 
-
 # Screens are imported when first shown: the first screen draws without the planning modules.
-def _dashboard() -> Screen:
-    from tui.screens.dashboard import DashboardScreen
-
-    return DashboardScreen()
+SCREEN_CLASSES = {"dashboard": "DashboardScreen", "orders": "OrdersScreen", "stock": "StockScreen", "plan": "PlanScreen",
+                  "close": "CloseScreen", "forecast": "ForecastScreen", "imports": "ImportsScreen"}
 
 
-def _close() -> Screen:
-    from tui.screens.close import CloseScreen
-
-    return CloseScreen()
-
-
-def _orders() -> Screen:
-    from tui.screens.orders import OrdersScreen
-
-    return OrdersScreen()
+def _import_screens() -> None:
+    for name in [f"tui.screens.{mode}" for mode in SCREEN_CLASSES] + ["omnictl.order_card", "omnictl.search"]:
+        importlib.import_module(name)
 
 
-def _stock() -> Screen:
-    from tui.screens.stock import StockScreen
-
-    return StockScreen()
-
-
-def _plan() -> Screen:
-    from tui.screens.plan import PlanScreen
-
-    return PlanScreen()
-
-
-def _imports() -> Screen:
-    from tui.screens.imports import ImportsScreen
-
-    return ImportsScreen()
-
-
-def _forecast() -> Screen:
-    from tui.screens.forecast import ForecastScreen
-
-    return ForecastScreen()
+class ScreensImported(Message):
+    """The other screens' modules are loaded: build the screens."""
 
 
 class OmniApp(App):
@@ -87,9 +52,9 @@ class OmniApp(App):
         self._poll = poll
         self._data_version: int | None = None
         self._warming = False
+        self._switching_to_built = False
         self.first = first
-        self.MODES = {"dashboard": _dashboard, "close": _close, "orders": _orders, "stock": _stock, "plan": _plan, "imports": _imports,
-                      "forecast": _forecast}
+        self.MODES = {mode: partial(self._build_screen, mode) for mode in SCREEN_CLASSES}
         super().__init__()
         self.title = self.t("app.title")
         for key, mode in SCREEN_KEYS.items():
@@ -105,14 +70,40 @@ class OmniApp(App):
             self.set_interval(POLL_SECONDS, self.check_for_changes)
             load(self, "data_version", data_version)
 
+    def _build_screen(self, mode: str) -> Screen:
+        screen = getattr(importlib.import_module(f"tui.screens.{mode}"), SCREEN_CLASSES[mode])()
+        # Its widgets take the current theme's styles as they mount. Without this, Textual
+        # re-parses and re-applies every stylesheet of every screen, twice, on each first visit
+        # (about 60 ms of a key press).
+        screen._css_update_count = self._css_update_count
+        return screen
+
     # -- keys -----------------------------------------------------------------------------
 
     def rows_shown(self) -> None:
-        """A table drew its first rows: import the other screens soon, off the UI thread (not
-        before: the imports would compete with the first screen for the interpreter)."""
+        """The first screen drew its data. Soon after, the other screens are made ready in the
+        background, so that a key shows a screen already built: first their modules are imported
+        in a thread, then each screen is built on the UI thread, one at a time between key presses.
+        A screen reads its data only when shown (see ConsoleScreen)."""
         if not self._warming:
             self._warming = True
-            self.set_timer(WARM_UP_AFTER_S, lambda: self.run_worker(_warm_up, thread=True, group="warm-up"))
+            self.set_timer(WARM_UP_AFTER_S, self._warm_up)
+
+    def _warm_up(self) -> None:
+        def work() -> None:
+            _import_screens()
+            self.post_message(ScreensImported())
+
+        self.run_worker(work, thread=True, group="warm-up")
+
+    def on_screens_imported(self, message: ScreensImported) -> None:
+        self._build_next()
+
+    def _build_next(self) -> None:
+        waiting = [mode for mode in SCREEN_CLASSES if mode not in self._screen_stacks]
+        if waiting and self.is_running:
+            self._init_mode(waiting[0])     # Textual's own start of a mode, without showing it
+            self.set_timer(BUILD_EVERY_S, self._build_next)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.counting and action in ("show", "toggle_theme", "keys", "command_palette"):
@@ -120,8 +111,19 @@ class OmniApp(App):
         return True
 
     def action_show(self, mode: str) -> None:
-        if self.current_mode != mode:
+        if self.current_mode == mode:
+            return
+        self._switching_to_built = mode in self._screen_stacks
+        try:
             self.switch_mode(mode)
+        finally:
+            self._switching_to_built = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual holds the display back for 50 ms on a switch of screens, to hide one still being
+        built. A built screen is drawn at once: that is half of a key press's time."""
+        if not self._switching_to_built:
+            super().delay_update(delay)
 
     def action_keys(self) -> None:
         if self.screen.query("HelpPanel"):

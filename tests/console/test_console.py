@@ -306,6 +306,46 @@ async def test_another_writer_refreshes_the_visible_screen_keeping_the_filter(de
         assert ("BULB-E27", "WH-HZ") in {(r[0], r[1]) for r in rows if r[2] >= 1000}
 
 
+async def test_a_screen_reads_again_when_shown_and_keeps_its_rows_while_reading(demo_db):
+    """The app's own connection does not move SQLite's data version: coming back to a screen
+    reads it again, with the old rows on screen (never a blank table) until the new ones arrive."""
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        with demo_db.write():
+            post(demo_db, [Move("BULB-E27", "WH-HZ", 1000, "adjustment", "2026-11-25T03:00:00Z", reason="found")], "t")
+        await pilot.press("3")
+        positions = table(app, "#positions")
+        assert positions.has_rows
+        await settle(pilot)
+        rows = positions.source.page(demo_db, 0, positions.row_count)
+        assert ("BULB-E27", "WH-HZ") in {(r[0], r[1]) for r in rows if r[2] >= 1000}
+        positions.reload()
+        assert positions.has_rows and positions.current_row is not None
+
+
+async def test_the_other_screens_are_built_in_the_background_and_read_only_when_shown(demo_db):
+    from tui.app import SCREEN_CLASSES
+
+    app = OmniApp(demo_db, "en", poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause(1.0)               # the warm-up waits 0.3 s, then builds a screen per 50 ms
+        await settle(pilot)
+        assert set(SCREEN_CLASSES) <= set(app._screen_stacks)
+        hidden = app._screen_stacks["orders"][0].query_one("#orders", VirtualTable)
+        assert hidden.source is None
+        await pilot.press("2")
+        await settle(pilot)
+        assert table(app).row_count == browse.count_orders(demo_db)
+        await pilot.press("ctrl+t", "4")
+        await settle(pilot)
+        assert isinstance(app.screen, PlanScreen) and app.theme == "textual-light"
+
+
 async def test_theme_toggle_keys_help_and_command_palette(demo_db):
     app = app_for(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:

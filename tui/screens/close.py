@@ -12,14 +12,13 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, Label, ProgressBar, Static
 
 from omnictl import clock
 from omnictl.close import CHECKS, run_close, show_close
 from omnictl.exceptions import ACTIONS, act, assign, get_exception, list_exceptions, resolve
 from omnictl.importer import actor_name
-from tui.screens.common import localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
 from tui.screens.dialogs import Field, FormDialog, ShowText
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
@@ -69,7 +68,7 @@ class CloseProgress(Message):
         self.done = done
 
 
-class CloseScreen(Screen):
+class CloseScreen(ConsoleScreen):
     BINDINGS = [
         Binding("c", "run_close", "key.run_close"),
         Binding("d", "pick_day", "key.day", show=False),
@@ -106,7 +105,6 @@ class CloseScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#close-progress", ProgressBar).display = False
         self.query_one("#exceptions", VirtualTable).focus()
-        self.refresh_data()
 
     def commands(self):
         t = self.app.t

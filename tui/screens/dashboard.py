@@ -9,11 +9,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from omnictl.dashboard import dashboard
-from tui.screens.common import localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
 from tui.widgets.keybar import KeyBar
 from tui.work import Loaded, load
 
@@ -126,7 +125,7 @@ def stale_text(board, t) -> Text:
     return _lines(lines)
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self, self.app.t)
@@ -150,15 +149,6 @@ class DashboardScreen(Screen):
                 yield Static("", id="short")
                 yield Static("", id="stale")
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.refresh_data()
-
-    def on_screen_resume(self) -> None:
-        """Back from another screen: read again, as the close screen may have changed what is open
-        (the app's own writes do not move SQLite's data version)."""
-        if self.board is not None:
-            self.refresh_data()
 
     def refresh_data(self) -> None:
         load(self, "dashboard", dashboard)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from omnictl.forecast.run import show_forecast
 from omnictl.replenish import replenish_plan
-from tui.screens.common import localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
 from tui.work import Loaded, load
@@ -54,7 +53,7 @@ def bar_chart(history: list[float], forecast: list[float]) -> Text:
     return text
 
 
-class ForecastScreen(Screen):
+class ForecastScreen(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self, self.app.t)
@@ -71,7 +70,6 @@ class ForecastScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#plan", VirtualTable).focus()
-        self.refresh_data()
 
     def refresh_data(self) -> None:
         load(self, "plan", _plan)

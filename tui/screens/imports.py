@@ -13,13 +13,12 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Label, ProgressBar
 
 from omnictl.batches import get_batch, list_batches
 from omnictl.importer import actor_name, import_files
 from omnictl.skus import map_sku, unmapped
-from tui.screens.common import localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
 from tui.screens.dialogs import AskText
 from tui.screens.import_file import ImportFileDialog
 from tui.widgets.keybar import KeyBar
@@ -56,7 +55,7 @@ class ImportProgress(Message):
         self.rows = rows
 
 
-class ImportsScreen(Screen):
+class ImportsScreen(ConsoleScreen):
     BINDINGS = [Binding("m", "map", "key.map"), Binding("i", "import_file", "key.import")]
 
     def __init__(self) -> None:
@@ -82,7 +81,6 @@ class ImportsScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#import-progress").display = False
         self.query_one("#batches", VirtualTable).focus()
-        self.refresh_data()
 
     def commands(self):
         yield SystemCommand(self.app.t("key.map"), self.app.t("imports.map_help"), self.action_map)

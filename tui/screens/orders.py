@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Select, Static
 
 from omnictl import browse
-from tui.screens.common import localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, Source, VirtualTable, rows_source
 from tui.work import Loaded, load
@@ -53,7 +53,7 @@ def _search(db, text: str, where: browse.OrderFilter) -> list[tuple]:
     return rows
 
 
-class OrdersScreen(Screen):
+class OrdersScreen(ConsoleScreen):
     BINDINGS = [
         Binding("slash", "search", "key.search"),
         Binding("escape", "clear", "key.clear", show=False),
@@ -82,7 +82,6 @@ class OrdersScreen(Screen):
         self._retitle()
         self.query_one("#orders", VirtualTable).focus()
         load(self, "channels", browse.channel_codes)
-        self.refresh_data()
 
     def _retitle(self) -> None:
         self.sub_title = self.app.t("screen.orders")

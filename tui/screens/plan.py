@@ -13,14 +13,13 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from omnictl import clock
 from omnictl.planning.gantt import render_gantt
 from omnictl.planning.orders import explain
 from omnictl.planning.schedule import gantt_rows, rush
-from tui.screens.common import localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
 from tui.screens.dialogs import AskText, Confirm, ShowText
 from tui.widgets.keybar import KeyBar
 from tui.work import Loaded, load
@@ -108,7 +107,7 @@ class GanttBox(VerticalScroll, can_focus=False):
     """The chart's scroll area; it never takes the focus, so up/down pick orders."""
 
 
-class PlanScreen(Screen):
+class PlanScreen(ConsoleScreen):
     BINDINGS = [
         Binding("left,h", "scroll_time(-1)", "key.earlier"),
         Binding("right,l", "scroll_time(1)", "key.later"),
@@ -141,8 +140,6 @@ class PlanScreen(Screen):
         yield Static("", id="gantt-legend")
         yield KeyBar()
 
-    def on_mount(self) -> None:
-        self.refresh_data()
 
     def commands(self):
         yield SystemCommand(self.app.t("key.rush"), self.app.t("cmd.rush"), self.action_rush)

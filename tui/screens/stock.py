@@ -17,13 +17,12 @@ import getpass
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Input, Label, Select
 
 from omnictl import browse
 from omnictl.inventory import list_moves, positions
 from omnictl.reconcile import book_for_code, reconcile_counts
-from tui.screens.common import localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
 from tui.screens.dialogs import Confirm
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
@@ -64,7 +63,7 @@ def parse_entry(text: str) -> tuple[str, float] | None:
         return None
 
 
-class StockScreen(Screen):
+class StockScreen(ConsoleScreen):
     BINDINGS = [
         Binding("s", "shortage", "key.shortage"),
         Binding("c", "count", "key.count"),
@@ -103,7 +102,6 @@ class StockScreen(Screen):
         self.query_one("#count-panel").display = False
         self.query_one("#positions", VirtualTable).focus()
         load(self, "locations", browse.location_codes)
-        self.refresh_data()
 
     def commands(self):
         yield SystemCommand(self.app.t("key.count"), self.app.t("cmd.count"), self.action_count)

@@ -109,6 +109,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.source: Source | None = None
         self.row_count: int | None = None
         self._pages: dict[int, Sequence[tuple]] = {}
+        self._previous: dict[int, Sequence[tuple]] = {}  # shown while the same rows are read again
         self._asked: dict[int, int] = {}          # page → request number
         self._count_request = 0
         self._widths: list[int] = []
@@ -128,6 +129,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if not same:
             self.cursor = 0
             self.row_count = None
+            self._pages.clear()
             self.scroll_to(0, 0, animate=False)
         self.reload()
 
@@ -151,10 +153,11 @@ class VirtualTable(ScrollView, can_focus=True):
         self._want_visible()
 
     def reload(self) -> None:
-        """Read the count and the visible pages again (the database changed)."""
+        """Read the count and the visible pages again (the database changed); the rows on
+        screen stay until their new versions arrive, so a refresh never blanks the table."""
         if self.source is None:
             return
-        self._pages.clear()
+        self._previous, self._pages = self._pages, {}
         self._asked.clear()
         page = self.cursor // PAGE_SIZE         # the rows in view first: a filtered count may scan the table
         self._asked[page] = load(self, f"page:{page}", self.source.page, page * PAGE_SIZE, PAGE_SIZE)
@@ -164,9 +167,18 @@ class VirtualTable(ScrollView, can_focus=True):
         """The count, or until it is read, the rows of the first page."""
         return self.row_count if self.row_count is not None else len(self._pages.get(0, ()))
 
+    def _page(self, number: int) -> Sequence[tuple] | None:
+        page = self._pages.get(number)
+        return page if page is not None else self._previous.get(number)
+
+    @property
+    def has_rows(self) -> bool:
+        """Rows are on screen (or the source has none)."""
+        return self._page(0) is not None or self.row_count == 0
+
     @property
     def current_row(self) -> tuple | None:
-        page = self._pages.get(self.cursor // PAGE_SIZE)
+        page = self._page(self.cursor // PAGE_SIZE)
         offset = self.cursor % PAGE_SIZE
         return page[offset] if page is not None and offset < len(page) else None
 
@@ -303,7 +315,7 @@ class VirtualTable(ScrollView, can_focus=True):
             if self.row_count == 0 and y == 1:
                 return Strip([Segment(self.app.t("table.empty"), base)]).crop_extend(0, width, base)
             return Strip.blank(width, base)
-        page = self._pages.get(index // PAGE_SIZE)
+        page = self._page(index // PAGE_SIZE)
         style = base
         if index % 2:
             style = base + self.get_component_rich_style("vtable--odd")
