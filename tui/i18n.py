@@ -18,6 +18,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "screen.stock": ("Stock", "库存"),
     "screen.plan": ("Plan", "排产"),
     "key.help": ("Keys", "按键"),
+    "key.palette": ("Commands", "命令"),
     "key.quit": ("Quit", "退出"),
     "key.theme": ("Theme", "主题"),
     "key.export": ("Export", "导出"),

@@ -68,6 +68,46 @@ async def test_the_app_opens_on_the_dashboard_and_key_1_returns_to_it(demo_db):
         assert isinstance(app.screen, DashboardScreen)
 
 
+async def test_each_dashboard_list_opens_the_screen_where_its_work_is_done(demo_db):
+    from tui.screens.imports import ImportsScreen
+    from tui.screens.stock import StockScreen
+
+    app = OmniApp(demo_db, "en", poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.focused.id == "t3"
+        assert "Open" in str(app.screen.query_one("KeyBar").render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CloseScreen)
+        await pilot.press("1", "tab", "tab")
+        assert app.screen.focused.id == "short"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, StockScreen) and app.screen.short
+        positions = app.screen.query_one("#positions", VirtualTable)
+        rows = positions.source.page(demo_db, 0, positions.row_count)
+        assert rows and {r[-1] for r in rows} <= {"oversold", "at risk", "short"}
+        assert "shortages only" in str(app.screen.query_one("#shortage-flag").render())
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.click("#stale")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportsScreen)
+
+
+async def test_the_screen_line_shows_the_keys_hint_only_where_it_fits(demo_db):
+    app = OmniApp(demo_db, "en", poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        nav = str(app.screen.query_one("#nav").render())
+        assert nav.rstrip().endswith("7 Imports") and "^p" not in nav
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        nav = str(app.screen.query_one("#nav").render())
+        assert "7 Imports" in nav and nav.rstrip().endswith("? Keys  ^p Commands")
+
+
 def test_sparkline_scales_between_the_extremes_and_leaves_gaps():
     assert sparkline([None, 1.0, 2.0, 3.0]) == " ▁▅█"
     assert sparkline([5.0, 5.0]) == "▁▁"

@@ -18,7 +18,7 @@ from omnictl import clock
 from omnictl.close import CHECKS, run_close, show_close
 from omnictl.exceptions import ACTIONS, act, assign, get_exception, list_exceptions, resolve
 from omnictl.importer import actor_name
-from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.screens.dialogs import Field, FormDialog, ShowText
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
@@ -89,7 +89,7 @@ class CloseScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         t = self.app.t
-        yield nav_bar(self.app, "close")
+        yield NavBar("close")
         yield Label(t("close.none"), id="close-title", classes="section")
         with Horizontal(classes="filters"):
             yield Label(t("close.day") + " ", classes="field-label")

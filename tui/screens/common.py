@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tui.app_keys import SCREEN_ORDER
 
 
-def nav_bar(app, current: str) -> Static:
-    parts = []
-    for key, mode in SCREEN_ORDER:
-        name = app.t(f"screen.{mode}")
-        parts.append(f"[reverse] {key} {name} [/reverse]" if mode == current else f" [b]{key}[/b] {name} ")
-    return Static(" ".join(parts) + "   [dim]? " + app.t("key.help") + "  ctrl+p …[/dim]", id="nav",
-                  classes="nav")
+class NavBar(Widget):
+    """The screen keys, the current one reversed; the hint to the keys and the command palette
+    at the right end when the line has room for it (the key bar below shows `?` anyway)."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(id="nav", classes="nav")
+        self.current = current
+
+    def render(self) -> Text:
+        t = self.app.t
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for key, mode in SCREEN_ORDER:
+            name = t(f"screen.{mode}")
+            if mode == self.current:
+                text.append(f" {key} {name} ", style="reverse")
+            else:
+                text.append(" ")
+                text.append(key, style="bold")
+                text.append(f" {name} ")
+            text.append(" ")
+        hint = f"? {t('key.help')}  ^p {t('key.palette')} "
+        room = self.size.width - text.cell_len - cell_len(hint)
+        if room >= 2:
+            text.append(" " * room + hint, style="dim")
+        return text
 
 
 def localize_bindings(node, t) -> None:

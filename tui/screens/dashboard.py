@@ -2,17 +2,20 @@
 against their targets with a two-week trend (from the stored close, else computed), the last
 close and its checks, open exceptions by owner, the open T-3 list, oversold and short SKUs,
 and the channels whose daily file has not come in. Everything is read by
-`omnictl.dashboard.dashboard`; the numbers lead to the screens where the work is done."""
+`omnictl.dashboard.dashboard`. Each list leads to the screen where its work is done: Tab moves
+between the lists, Enter (or a click) opens that screen."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widgets import Label, Static
 
 from omnictl.dashboard import dashboard
-from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.widgets.keybar import KeyBar
 from tui.work import Loaded, load
 
@@ -125,6 +128,34 @@ def stale_text(board, t) -> Text:
     return _lines(lines)
 
 
+class Panel(Static, can_focus=True):
+    """A list on the dashboard that leads to the screen where its work is done."""
+
+    BINDINGS = [Binding("enter", "choose", "key.open")]
+
+    class Chosen(Message):
+        def __init__(self, panel: Panel) -> None:
+            super().__init__()
+            self.panel = panel
+
+    def __init__(self, *, id: str, leads_to: str) -> None:
+        super().__init__("", id=id)
+        self.leads_to = leads_to
+
+    def on_mount(self) -> None:
+        localize_bindings(self, self.app.t)
+
+    def action_choose(self) -> None:
+        self.post_message(self.Chosen(self))
+
+    def on_click(self) -> None:
+        self.action_choose()
+
+
+class Column(VerticalScroll, can_focus=False):
+    """Scrolls its panels; the panels take the focus."""
+
+
 class DashboardScreen(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
@@ -133,7 +164,7 @@ class DashboardScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         t = self.app.t
-        yield nav_bar(self.app, "dashboard")
+        yield NavBar("dashboard")
         yield Label(t("table.loading"), id="dash-title", classes="section")
         with Horizontal(id="tiles"):
             for name in ("on_time_delivery", "oee", "turnover_days"):
@@ -142,13 +173,21 @@ class DashboardScreen(ConsoleScreen):
                 yield tile
         yield Static("", id="close-status")
         with Horizontal(id="dash-lists"):
-            with VerticalScroll(id="dash-left", classes="dash-column"):
-                yield Static("", id="t3")
-                yield Static("", id="owners")
-            with VerticalScroll(id="dash-right", classes="dash-column"):
-                yield Static("", id="short")
-                yield Static("", id="stale")
+            with Column(id="dash-left", classes="dash-column"):
+                yield Panel(id="t3", leads_to="close")
+                yield Panel(id="owners", leads_to="close")
+            with Column(id="dash-right", classes="dash-column"):
+                yield Panel(id="short", leads_to="stock")
+                yield Panel(id="stale", leads_to="imports")
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#t3", Panel).focus()
+
+    def on_panel_chosen(self, message: Panel.Chosen) -> None:
+        self.app.action_show(message.panel.leads_to)
+        if message.panel.id == "short":
+            self.app.screen.show_shortages()
 
     def refresh_data(self) -> None:
         load(self, "dashboard", dashboard)

@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 
 from omnictl.forecast.run import show_forecast
 from omnictl.replenish import replenish_plan
-from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
 from tui.work import Loaded, load
@@ -61,7 +61,7 @@ class ForecastScreen(ConsoleScreen):
         self.line: tuple | None = None
 
     def compose(self) -> ComposeResult:
-        yield nav_bar(self.app, "forecast")
+        yield NavBar("forecast")
         yield VirtualTable(id="plan")
         yield Label("", id="chart-title", classes="section")
         yield Static("", id="chart")

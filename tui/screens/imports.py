@@ -18,7 +18,7 @@ from textual.widgets import Label, ProgressBar
 from omnictl.batches import get_batch, list_batches
 from omnictl.importer import actor_name, import_files
 from omnictl.skus import map_sku, unmapped
-from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.screens.dialogs import AskText
 from tui.screens.import_file import ImportFileDialog
 from tui.widgets.keybar import KeyBar
@@ -67,7 +67,7 @@ class ImportsScreen(ConsoleScreen):
         self.folder: Path | None = None          # the picker opens where the last file was picked
 
     def compose(self) -> ComposeResult:
-        yield nav_bar(self.app, "imports")
+        yield NavBar("imports")
         with Horizontal(id="import-progress"):
             yield ProgressBar(total=None, show_eta=False, id="import-bar")
             yield Label("", id="import-status")

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Select, Static
 
 from omnictl import browse
-from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, Source, VirtualTable, rows_source
 from tui.work import Loaded, load
@@ -67,7 +67,7 @@ class OrdersScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         t = self.app.t
-        yield nav_bar(self.app, "orders")
+        yield NavBar("orders")
         with Horizontal(classes="filters"):
             yield Input(placeholder=t("orders.search"), id="search", compact=True)
             yield Select([], prompt=t("orders.channel"), id="channel", compact=True)

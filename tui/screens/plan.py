@@ -19,7 +19,7 @@ from omnictl import clock
 from omnictl.planning.gantt import render_gantt
 from omnictl.planning.orders import explain
 from omnictl.planning.schedule import gantt_rows, rush
-from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.screens.dialogs import AskText, Confirm, ShowText
 from tui.widgets.keybar import KeyBar
 from tui.work import Loaded, load
@@ -132,7 +132,7 @@ class PlanScreen(ConsoleScreen):
         self.rush_result = None
 
     def compose(self) -> ComposeResult:
-        yield nav_bar(self.app, "plan")
+        yield NavBar("plan")
         yield Label("", id="plan-title", classes="section")
         yield Static("", id="gantt-axis")
         with GanttBox(id="gantt-box"):

@@ -22,7 +22,7 @@ from textual.widgets import Input, Label, Select
 from omnictl import browse
 from omnictl.inventory import list_moves, positions
 from omnictl.reconcile import book_for_code, reconcile_counts
-from tui.screens.common import ConsoleScreen, localize_bindings, nav_bar
+from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.screens.dialogs import Confirm
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
@@ -84,7 +84,7 @@ class StockScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         t = self.app.t
-        yield nav_bar(self.app, "stock")
+        yield NavBar("stock")
         with Horizontal(classes="filters"):
             yield Select([], prompt=t("stock.all_locations"), id="location", compact=True)
             yield Label("", id="shortage-flag")
@@ -117,7 +117,12 @@ class StockScreen(ConsoleScreen):
 
     # -- attributes down --------------------------------------------------------------------
 
+    def show_shortages(self) -> None:
+        """Open with the shortage filter on (from the dashboard)."""
+        self.short = True
+
     def refresh_data(self) -> None:
+        self.query_one("#shortage-flag", Label).update(self.app.t("stock.shortage_on") if self.short else "")
         load(self, "positions", _positions, self.location, self.short)
         if self.sku:
             load(self, "moves", _moves, self.sku, self.location)
@@ -157,7 +162,6 @@ class StockScreen(ConsoleScreen):
 
     def action_shortage(self) -> None:
         self.short = not self.short
-        self.query_one("#shortage-flag", Label).update(self.app.t("stock.shortage_on") if self.short else "")
         self.refresh_data()
 
     # -- count mode ---------------------------------------------------------------------------
