@@ -8,24 +8,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from textual.widgets import Button, DirectoryTree, ProgressBar, Static
+from textual.widgets import Button, ProgressBar, Static
 
+from .conftest import settle
 from tui.app import OmniApp
 from tui.screens.import_file import ImportableTree, ImportFileDialog
 from tui.screens.imports import ImportsScreen
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "woocommerce" / "orders-export-2026-11-24.csv"
-
-
-async def settle(pilot, rounds: int = 4) -> None:
-    """conftest.settle, but not waiting for the picker's folder loader, a worker that lives as
-    long as the tree."""
-    for _ in range(rounds):
-        await pilot.pause()
-        working = [w for w in pilot.app.workers if not isinstance(w.node, DirectoryTree)]
-        if working:                          # an empty list would wait for every worker
-            await pilot.app.workers.wait_for_complete(working)
-    await pilot.pause()
 
 
 def messages(app) -> list[str]:

@@ -4,6 +4,8 @@ deliberate change of the layout; look at the report before committing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .conftest import settle
@@ -50,3 +52,24 @@ def test_orders_in_chinese(snap_compare, demo_db):
 
 def test_dashboard_in_chinese(snap_compare, demo_db):
     assert snap_compare(OmniApp(demo_db, "zh", poll=False), terminal_size=(80, 24), run_before=_settled)
+
+
+def test_import_dialog_previews_the_highlighted_file(snap_compare, demo_db, monkeypatch):
+    """The picker starts in a folder named relative to the checkout, so the picture is the same
+    on every machine."""
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("7")
+        await settle(pilot)
+        pilot.app.screen.folder = Path("tests/fixtures/woocommerce")
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("down")
+        await pilot.pause(0.3)               # the preview waits for the cursor to rest
+        await settle(pilot)
+
+    for size in SIZES:
+        assert snap_compare(OmniApp(demo_db, "en", poll=False), terminal_size=size, run_before=run_before)
