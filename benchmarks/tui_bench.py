@@ -218,6 +218,9 @@ def paging(name: str, db_path: Path) -> None:
 
 
 def report(name: str, db_path: Path, runs: int, keys: int) -> None:
+    from omnictl.db import open_db
+
+    open_db(db_path).close()            # a database kept from an older version is brought up to date
     paging(name, db_path)
     ours = [launch(["--child", str(db_path), "--keys", str(keys)]) for _ in range(runs)]
     floor = [launch(["--floor", "--keys", str(keys)]) for _ in range(runs)]
