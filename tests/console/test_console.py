@@ -426,6 +426,32 @@ async def test_forecast_plan_chart_and_suggestion_of_the_selected_sku(demo_db):
     assert demo_db.scalar("SELECT count(*) FROM forecast_run WHERE bucket = 'day'") >= 1
 
 
+async def test_forecast_says_where_a_transfer_comes_from_what_is_overdue_and_which_skus_have_no_forecast(demo_db):
+    app = app_for(demo_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("6")
+        await settle(pilot, rounds=8)
+        plan = table(app, "#plan")
+        rows = plan.source.page(demo_db, 0, plan.row_count)
+
+        async def pick(match) -> str:
+            index = next(i for i, row in enumerate(rows) if match(row))
+            plan.cursor = index
+            await settle(pilot)
+            return str(app.screen.query_one("#forecast-info").render()) + str(app.screen.query_one("#chart-title").render())
+
+        transfer = next(r for r in rows if r[8] == "transfer")
+        text = await pick(lambda r: r is transfer)
+        assert f"transfer {transfer[5]:g} to {transfer[1]} from {transfer[9]} by {transfer[6]}" in text
+        assert transfer[9].startswith("WH-")
+        late = next(r for r in rows if r[7] == "late")
+        assert "Overdue: act today." in await pick(lambda r: r is late)
+        assert late[6] < "2026-11-25"
+        component = next(r for r in rows if r[0] == "ARM-BRS")
+        text = await pick(lambda r: r is component)
+        assert "ARM-BRS: no forecast of its own" in text and "method" not in text
+
+
 async def test_an_unexpected_error_ends_the_app_without_a_traceback(demo_db, monkeypatch):
     monkeypatch.delenv("OMNICTL_DEBUG", raising=False)
 

@@ -21,15 +21,18 @@ from tui.work import Loaded, load
 DAYS_SHOWN = 28
 CHART_ROWS = 4
 BLOCKS = " ▁▂▃▄▅▆▇█"
-PLAN_COLUMNS = (Column("sku", 12, grow=10), Column("location", 6, grow=3), Column("atp", 6, right=True),
-                Column("per day", 6, right=True), Column("stock-out", 10), Column("suggested", 6, right=True),
-                Column("order by", 10), Column("action", 7))
+PLAN_COLUMNS = (Column("sku", 10, grow=12), Column("location", 6, grow=3), Column("atp", 6, right=True),
+                Column("per day", 5, right=True), Column("stock-out", 10), Column("suggested", 6, right=True),
+                Column("order by", 10), Column("late", 4, vocabulary=True), Column("action", 8, grow=4,
+                                                                                  vocabulary="forecast"))
 
 
 def _plan(db) -> list[tuple]:
+    """Soonest stock-out first; the transfer's source last, as a key (not shown)."""
     lines = sorted(replenish_plan(db), key=lambda p: (p.stockout_on or "9999", p.order_by or "9999", p.sku))
     return [(p.sku, p.location, p.atp, round(p.daily_forecast, 2), p.stockout_on or "", p.suggested or None,
-             p.order_by or "", p.action if p.suggested else "") for p in lines]
+             p.order_by or "", "late" if p.suggested and p.late else "", p.action if p.suggested else "",
+             p.source) for p in lines]
 
 
 def _view(db, sku: str):
@@ -100,16 +103,25 @@ class ForecastScreen(ConsoleScreen):
         self.view = view
         history = [p.quantity for p in view.history]
         forecast = [p.consensus if p.consensus is not None else p.quantity for p in view.forecast][:DAYS_SHOWN]
-        self.query_one("#chart-title", Label).update(t("forecast.chart", sku=view.sku, days=len(history),
-                                                       ahead=len(forecast)))
-        self.query_one("#chart", Static).update(bar_chart(history, forecast))
-        error = t("forecast.error", method=view.method or "-",
-                  mase="-" if view.mase is None else f"{view.mase:.2f}",
-                  wape="-" if view.wape is None else f"{view.wape:.0%}", as_of=view.as_of or "-")
-        line = self.line
-        if line and line[5]:
-            advice = t("forecast.suggest", action=t(f"forecast.{line[7]}"), qty=f"{line[5]:g}",
-                       location=line[1], by=line[6] or "-", out=line[4] or "-")
+        if history or forecast:
+            title = t("forecast.chart", sku=view.sku, days=len(history), ahead=len(forecast))
+            error = t("forecast.error", method=view.method or "-",
+                      mase="-" if view.mase is None else f"{view.mase:.2f}",
+                      wape="-" if view.wape is None else f"{view.wape:.0%}", as_of=view.as_of or "-")
         else:
-            advice = t("forecast.enough", location=line[1] if line else "-")
-        self.query_one("#forecast-info", Static).update(f"{error}\n{advice}")
+            title, error = t("forecast.no_series", sku=view.sku), ""
+        self.query_one("#chart-title", Label).update(title)
+        self.query_one("#chart", Static).update(bar_chart(history, forecast) if history or forecast else "")
+        self.query_one("#forecast-info", Static).update("\n".join(filter(None, [error, self._advice()])))
+
+    def _advice(self) -> str:
+        t, line = self.app.t, self.line
+        if not line:
+            return ""
+        sku, location, _, _, out, suggested, by, late, action, source = line
+        if not suggested:
+            return t("forecast.enough", location=location)
+        key = "forecast.suggest_transfer" if action == "transfer" else "forecast.suggest"
+        advice = t(key, action=t.word(action, "forecast"), qty=f"{suggested:g}", location=location, source=source or "-",
+                   by=by or "-", out=out or "-")
+        return advice + (" " + t("forecast.late") if late else "")
