@@ -62,6 +62,15 @@ def today() -> date:
     return now().date()
 
 
+def local(utc_iso: str | None, fmt: str = "%m-%d %H:%M") -> str:
+    """A stored UTC instant in company time, `11-25 12:41` by default; `-` when there is none."""
+    if not utc_iso:
+        return "-"
+    if len(utc_iso) <= 10:                      # a date alone: no time to move
+        return utc_iso
+    return datetime.fromisoformat(utc_iso.replace("Z", "+00:00")).astimezone(_zone).strftime(fmt)
+
+
 def utc_now_iso() -> str:
     """Now as UTC ISO-8601 to the second, for recorded-at stamps."""
     return now().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

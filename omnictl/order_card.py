@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel
 
+from omnictl import clock
 from omnictl.db import Database
 from omnictl.errors import NotFound
 from omnictl.models import OrderDetail, OrderSummary, StatusStep
@@ -38,6 +41,8 @@ class OrderCard(BaseModel):
     status_history: list[StatusStep] = []
     stock: list[LineStock] = []
     production: list[ProductionLink] = []
+    days_late: int = 0                  # today past the promised ship-by, the order not shipped
+    expected_days_late: int = 0         # the plan's ship date past the promise
 
 
 def order_card(db: Database, order_id: int) -> OrderCard:
@@ -66,4 +71,17 @@ def order_card(db: Database, order_id: int) -> OrderCard:
                                     "JOIN order_line l ON l.id = g.order_line_id WHERE l.order_id = ? "
                                     "AND p.status != 'cancelled' ORDER BY p.number", (order_id,))]
     return OrderCard(order=detail, status_history=history[0].status_history or [], stock=stock,
-                     production=production)
+                     production=production, days_late=_days_late(detail),
+                     expected_days_late=_days_between(detail.promised_ship_by, detail.expected_ship_on))
+
+
+def _days_between(first: str | None, then: str | None) -> int:
+    if not first or not then:
+        return 0
+    return max(0, (date.fromisoformat(then[:10]) - date.fromisoformat(first[:10])).days)
+
+
+def _days_late(order: OrderDetail) -> int:
+    if order.fulfilment in ("shipped", "delivered") or order.status in ("cancelled", "refunded", "returned"):
+        return 0
+    return _days_between(order.promised_ship_by, clock.today().isoformat())

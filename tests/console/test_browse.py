@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from rich.console import Console
 
 from omnictl import browse
 from omnictl.errors import InputFileError, NotFound, UsageError
@@ -47,6 +48,23 @@ def test_order_card_has_lines_stock_and_history(demo_db):
     assert card.status_history and card.status_history[0].status
     with pytest.raises(NotFound):
         order_card(demo_db, 10 ** 9)
+
+
+def test_order_card_says_how_late_an_unshipped_order_is_and_the_plan_will_be(demo_db):
+    from tui.i18n import Catalogue
+    from tui.screens.orders import render_card
+
+    order_id = demo_db.scalar("SELECT id FROM sales_order WHERE external_id = '3920561028843317754'")
+    card = order_card(demo_db, order_id)
+    assert (card.order.promised_ship_by, card.order.expected_ship_on) == ("2026-11-21", "2026-11-26")
+    assert card.days_late == 4 and card.expected_days_late == 5       # today is 2026-11-25
+    console = Console(width=120, record=True)
+    console.print(render_card(card, Catalogue("en")))
+    text = console.export_text()
+    assert "Promised to ship by 2026-11-21  4 day(s) late: not shipped yet" in text
+    assert "Expected ship date by the current plan: 2026-11-26  5 day(s) after the promise" in text
+    shipped_id = demo_db.scalar("SELECT id FROM sales_order WHERE fulfilment = 'shipped' AND promised_ship_by < '2026-11-20'")
+    assert order_card(demo_db, shipped_id).days_late == 0
 
 
 def test_data_version_moves_when_another_connection_writes(demo_db):

@@ -288,6 +288,26 @@ async def test_plan_explain_and_rush_cancel_then_accept(demo_db):
     assert demo_db.scalar("SELECT kind FROM schedule_run WHERE is_current = 1") == "rush"
 
 
+def test_rush_what_if_is_in_company_time_and_says_when_the_rushed_order_gains_nothing():
+    from omnictl import clock
+    from omnictl.models import RushResult
+    from tui.i18n import Catalogue
+    from tui.screens.plan import rush_text
+
+    result = RushResult(rushed=["MO-1"], newly_late=[], otd_before=0.71, otd_after=0.71, bottleneck_load_before={},
+                        bottleneck_load_after={}, bottlenecks=[],
+                        moved=[{"order": "MO-1", "end_before": "2026-11-25T06:02:00Z", "end_after": "2026-11-25T06:02:00Z"},
+                               {"order": "MO-2", "end_before": "2026-11-25T06:20:00Z", "end_after": "2026-11-25T05:20:00Z"}])
+    zone = clock.zone()
+    clock.set_zone("Asia/Shanghai")
+    try:
+        text = rush_text(result, Catalogue("en"))
+    finally:
+        clock.set_zone(zone.key)
+    assert "MO-1 would not finish sooner" in text
+    assert "MO-2: ends 11-25 14:20 → 11-25 13:20" in text and "MO-1: ends" not in text
+
+
 async def test_another_writer_refreshes_the_visible_screen_keeping_the_filter(demo_db):
     app = app_for(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Select, Static
 
-from omnictl import browse
+from omnictl import browse, clock
 from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, Source, VirtualTable, rows_source
@@ -200,8 +200,16 @@ def render_card(card: OrderCard, t) -> Group:
     parts = []
     who = " · ".join(x for x in (order.customer_name, order.customer, order.customer_email, order.customer_phone) if x)
     parts.append(Text(f"{t('order.customer')}: {who}"))
+    if order.promised_ship_by:
+        promise = Text(t("order.ship_by", day=order.promised_ship_by))
+        if card.days_late:
+            promise.append("  " + t("order.days_late", days=card.days_late), style="bold red")
+        parts.append(promise)
     if order.expected_ship_on:
-        parts.append(Text(t("order.expected", day=order.expected_ship_on), style="bold"))
+        expected = Text(t("order.expected", day=order.expected_ship_on), style="bold")
+        if card.expected_days_late:
+            expected.append("  " + t("order.expected_late", days=card.expected_days_late), style="bold red")
+        parts.append(expected)
     elif not card.production:
         parts.append(Text(t("order.no_plan"), style="dim"))
     lines = _table(t("col.sku"), t("col.product"), t("col.qty"), t("col.total"), t("col.status"), right=(2, 3))
@@ -226,14 +234,15 @@ def render_card(card: OrderCard, t) -> Group:
     if card.production:
         production = _table("MO", t("col.sku"), t("col.qty"), t("col.status"), t("col.date"), right=(2,))
         for p in card.production:
-            production.add_row(p.number, p.sku, _qty(p.quantity), t.word(p.status), (p.planned_end or "")[:16])
+            production.add_row(p.number, p.sku, _qty(p.quantity), t.word(p.status),
+                               clock.local(p.planned_end, "%Y-%m-%d %H:%M"))
         parts += [Text(""), Text(t("order.production"), style="bold underline"), production]
     history = _table(t("col.time"), "", t("col.status"))
     for step in card.status_history:
-        history.add_row(step.at[:16].replace("T", " "), "", t.word(step.status))
+        history.add_row(clock.local(step.at, "%Y-%m-%d %H:%M"), "", t.word(step.status))
     for event in order.history:
         if event.field not in ("created", "status"):
-            history.add_row(event.at[:16].replace("T", " "), f"{event.line_key or ''} {event.field}".strip(),
+            history.add_row(clock.local(event.at, "%Y-%m-%d %H:%M"), f"{event.line_key or ''} {event.field}".strip(),
                             f"{event.old or ''} → {event.new or ''}")
     parts += [Text(""), Text(t("order.history"), style="bold underline"), history]
     return Group(*parts)

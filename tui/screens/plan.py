@@ -29,13 +29,6 @@ STYLES = {"bar": "on blue", "late": "bold white on red", "bottleneck": "black on
 ZOOMS = {"day": timedelta(days=7), "hour": timedelta(days=1)}
 
 
-def local(text: str | None) -> str:
-    """A stored UTC instant as company time, `11-25 12:41`."""
-    if not text:
-        return "-"
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(clock.zone()).strftime("%m-%d %H:%M")
-
-
 def picked_line(lines, label: str | None) -> int | None:
     """The first line of the row `label` (a row's label is on its first line only)."""
     if label is None:
@@ -70,7 +63,7 @@ def gantt_text(lines, picked: int | None = None) -> Text:
 def explain_text(info) -> str:
     order = info.order
     lines = [f"{order.number}  {order.sku} × {order.quantity:g}  due {order.due_on}  {order.status}",
-             f"planned {local(order.planned_start)} → {local(order.planned_end)}",
+             f"planned {clock.local(order.planned_start)} → {clock.local(order.planned_end)}",
              f"priority {order.priority if order.priority is not None else '-'}   ({info.score_formula})"]
     parts = order.priority_parts
     if parts is not None:
@@ -80,7 +73,7 @@ def explain_text(info) -> str:
     if order.served:
         lines.append("serves: " + ", ".join(f"{s.channel} {s.order} ×{s.quantity:g} (ship by {s.ship_by})"
                                             for s in order.served))
-    lines += [f"op {op.seq} {op.work_center} {op.status} {local(op.planned_start)} → {local(op.planned_end)}"
+    lines += [f"op {op.seq} {op.work_center} {op.status} {clock.local(op.planned_start)} → {clock.local(op.planned_end)}"
               for op in info.operations]
     lines += [f"short {m.component}: {m.short:g} (covered {m.covered_on or 'not yet'})"
               for m in info.materials if m.short > 0]
@@ -92,11 +85,15 @@ def explain_text(info) -> str:
 
 
 def rush_text(result, t) -> str:
+    """What the rush would change, in company time; orders whose end does not move are left out."""
     lines = [t("plan.otd", before=result.otd_before, after=result.otd_after)]
     if result.newly_late:
         lines.append(t("plan.newly_late", orders=", ".join(result.newly_late)))
-    lines += [t("plan.moved", order=m["order"], before=(m.get("end_before") or "-")[:16],
-                after=(m.get("end_after") or "-")[:16]) for m in result.moved]
+    moved = [m for m in result.moved if m.get("end_before") != m.get("end_after")]
+    if not any(m["order"] in result.rushed for m in moved):
+        lines.append(t("plan.rush_no_gain", orders=", ".join(result.rushed)))
+    lines += [t("plan.moved", order=m["order"], before=clock.local(m.get("end_before")),
+                after=clock.local(m.get("end_after"))) for m in moved]
     for center in result.bottlenecks:
         lines.append(f"{center}: {result.bottleneck_load_before.get(center, 0):.0%} → "
                      f"{result.bottleneck_load_after.get(center, 0):.0%}")
