@@ -65,7 +65,8 @@ def export_table(path: str | os.PathLike, headers: Sequence[str], pages: Iterabl
         raise InputFileError(f"cannot write {target}: folder {target.parent} does not exist")
     written = 0
     try:
-        with open(target, "w", encoding="utf-8", newline="") as out:
+        # CSV with a byte-order mark: Excel then reads UTF-8 (Chinese names) instead of the locale's code page
+        with open(target, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as out:
             if fmt == "csv":
                 writer = csv.writer(out)
                 writer.writerow([safe_cell(h) for h in headers])

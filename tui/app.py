@@ -26,6 +26,11 @@ BUILD_EVERY_S = 0.05
 
 SCREEN_KEYS = dict(SCREEN_ORDER)
 
+# The palette reaches each screen's main actions from anywhere: (screen, action, label).
+SHORTCUTS = (("orders", "search", "key.search"), ("stock", "count", "key.count"), ("stock", "shortage", "key.shortage"),
+             ("plan", "rush", "key.rush"), ("close", "run_close", "key.run_close"),
+             ("imports", "import_file", "key.import"), ("imports", "map", "key.map"))
+
 # Screens are imported when first shown: the first screen draws without the planning modules.
 SCREEN_CLASSES = {"dashboard": "DashboardScreen", "orders": "OrdersScreen", "stock": "StockScreen", "plan": "PlanScreen",
                   "close": "CloseScreen", "forecast": "ForecastScreen", "imports": "ImportsScreen"}
@@ -61,6 +66,7 @@ class OmniApp(App):
             self.bind(key, f"show('{mode}')", description=self.t(f"screen.{mode}"), show=False)
         self.bind("question_mark", "keys", description=self.t("key.help"))
         self.bind("ctrl+t", "toggle_theme", description=self.t("key.theme"), show=False)
+        self.bind("ctrl+e", "export", description=self.t("key.export"), show=False)  # a focused table's own comes first
         self.bind("ctrl+q", "quit", description=self.t("key.quit"))
 
     def on_mount(self) -> None:
@@ -106,7 +112,7 @@ class OmniApp(App):
             self.set_timer(BUILD_EVERY_S, self._build_next)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.counting and action in ("show", "toggle_theme", "keys", "command_palette"):
+        if self.counting and action in ("show", "toggle_theme", "keys", "command_palette", "export"):
             return False
         return True
 
@@ -143,15 +149,30 @@ class OmniApp(App):
         yield SystemCommand(self.t("key.export"), self.t("cmd.export"), self.export_current)
         yield SystemCommand(self.t("key.refresh"), self.t("cmd.refresh"), self.refresh_current)
         yield from getattr(screen, "commands", lambda: ())()
+        for mode, action, label in SHORTCUTS:
+            if mode != self.current_mode:
+                name = self.t(f"screen.{mode}")
+                yield SystemCommand(f"{name}: {self.t(label)}", self.t("cmd.goto_and", name=name, action=self.t(label)),
+                                    lambda mode=mode, action=action: self.show_and_run(mode, action))
         yield SystemCommand(self.t("key.help"), self.t("key.help"), self.action_keys)
         yield SystemCommand(self.t("key.quit"), self.t("key.quit"), self.action_quit)
+
+    def action_export(self) -> None:
+        self.export_current()
+
+    def show_and_run(self, mode: str, action: str) -> None:
+        """Show a screen and run one of its actions once it is ready."""
+        self.action_show(mode)
+        self.call_after_refresh(self.screen.run_action, action)
 
     def export_current(self) -> None:
         from tui.widgets.vtable import VirtualTable
 
         focused = self.screen.focused
         table = focused if isinstance(focused, VirtualTable) else next(iter(self.screen.query(VirtualTable)), None)
-        if table is not None:
+        if table is None:
+            self.notify(self.t("export.none"), severity="warning")
+        else:
             table.action_export()
 
     def refresh_current(self) -> None:

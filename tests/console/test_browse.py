@@ -83,7 +83,8 @@ def test_csv_export_defuses_formulas_and_keeps_numbers(tmp_path):
     target = tmp_path / "t.csv"
     rows = [("=HYPERLINK(\"x\")", -5, "+1", "@SUM(A1)", "-2", "plain", None)]
     assert export_table(target, ["a", "b", "c", "d", "e", "f", "g"], [rows]) == 1
-    written = list(csv.reader(target.read_text(encoding="utf-8").splitlines()))
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")        # a byte-order mark, for Excel
+    written = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
     assert written[1] == ["'=HYPERLINK(\"x\")", "-5", "'+1", "'@SUM(A1)", "'-2", "plain", ""]
     assert safe_cell(3.5) == 3.5
 

@@ -175,7 +175,7 @@ async def test_ctrl_e_exports_the_current_filter(demo_db, tmp_path, suffix):
         await pilot.press("enter")
         await settle(pilot)
     expected = browse.count_orders(demo_db, browse.OrderFilter(channel="taobao"))
-    text = target.read_text(encoding="utf-8")
+    text = target.read_text(encoding="utf-8-sig")
     if suffix == "csv":
         rows = list(csv.reader(text.splitlines()))
         assert rows[0] == ["channel", "order", "date", "customer", "status", "total", "ship by"]
@@ -380,6 +380,22 @@ async def test_theme_toggle_keys_help_and_command_palette(demo_db):
         assert not app.screen.query("HelpPanel")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"2 Orders", "3 Stock", "4 Plan", "6 Forecast", "7 Imports", "Export", "Search"} <= set(titles)
+
+
+async def test_the_palette_reaches_other_screens_actions_and_ctrl_e_says_when_there_is_no_table(demo_db):
+    app = OmniApp(demo_db, "en", poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        assert any("no table to export" in n.message for n in app._notifications)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"Stock: Count", "Plan: Rush order", "Close: Run close", "Imports: Import file"} <= set(commands)
+        commands["Plan: Rush order"].callback()
+        await settle(pilot)
+        assert isinstance(app.screen, AskText)
+        assert isinstance(app.screen_stack[-2], PlanScreen)
+        titles = [c.title for c in app.get_system_commands(app.screen_stack[-2])]
+        assert "Plan: Rush order" not in titles
 
 
 async def test_chinese_labels(demo_db):
