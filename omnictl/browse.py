@@ -102,3 +102,19 @@ def data_version(db: Database) -> int:
 def location_codes(db: Database) -> list[tuple[str, str]]:
     """(code, kind) of every location, warehouses first."""
     return [(r[0], r[1]) for r in db.execute("SELECT code, kind FROM location ORDER BY kind != 'warehouse', code")]
+
+
+def closest_skus(db: Database, external_sku: str, product: str | None = None, limit: int = 5) -> list[tuple[str, str]]:
+    """The master SKUs (code, name) most like a channel's SKU code and product name, best first,
+    to suggest when mapping it; nothing when none is alike."""
+    from difflib import SequenceMatcher
+
+    wanted_code, wanted_name = external_sku.casefold(), (product or "").casefold()
+    scored = []
+    for code, name in db.conn.execute("SELECT code, name FROM sku ORDER BY code"):
+        by_code = SequenceMatcher(None, wanted_code, code.casefold()).ratio()
+        by_name = SequenceMatcher(None, wanted_name, name.casefold()).ratio() if wanted_name else 0.0
+        score = max(by_code, by_name)
+        if score >= 0.4:
+            scored.append((-score, code, name))
+    return [(code, name) for _, code, name in sorted(scored)[:limit]]

@@ -67,6 +67,12 @@ def test_order_card_says_how_late_an_unshipped_order_is_and_the_plan_will_be(dem
     assert order_card(demo_db, shipped_id).days_late == 0
 
 
+def test_closest_skus_by_code_or_product_name(demo_db):
+    assert browse.closest_skus(demo_db, "SPARE-SHADE-30", "Spare linen shade 30 cm")[0][0] == "SHD-LIN-30"
+    assert browse.closest_skus(demo_db, "RABBIT-ENGRAVED", "Rabbit night light, custom engraved name")[0][0] == "QS-NL-RAB"
+    assert browse.closest_skus(demo_db, "ZZZZZZZZ", "") == []
+
+
 def test_data_version_moves_when_another_connection_writes(demo_db):
     from omnictl.db import open_db
     from omnictl.inventory import Move, post

@@ -432,7 +432,9 @@ async def test_imports_rejects_of_the_selected_batch_and_mapping_an_unmapped_sku
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, AskText)
-        app.screen.query_one("#answer", Input).value = "SHD-LIN-30"
+        assert "Spare linen shade 30 cm" in app.screen.question            # the whole question, wrapped
+        assert app.screen.hint.splitlines()[1].split()[:2] == ["1", "SHD-LIN-30"]   # the closest master SKU
+        app.screen.query_one("#answer", Input).value = "1"
         await pilot.press("enter")
         await settle(pilot, rounds=6)
         assert "SPARE-SHADE-30" not in {row[1] for row in unmapped.source.page(demo_db, 0, 100)}

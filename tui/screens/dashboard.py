@@ -14,6 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, Static
 
+from omnictl import clock
 from omnictl.dashboard import dashboard
 from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.widgets.keybar import KeyBar
@@ -61,7 +62,7 @@ def close_text(board, t) -> Text:
     text = Text()
     text.append(t("dash.close", date=close.date) + " ")
     text.append(t.word(close.status).upper(), style=STATUS_STYLE.get(close.status, ""))
-    text.append(f"  ({close.ran_at[:16].replace('T', ' ')}, {close.actor}):", style="dim")
+    text.append(f"  ({clock.local(close.ran_at, '%Y-%m-%d %H:%M')}, {close.actor}):", style="dim")
     for name, status in close.checks.items():
         text.append(f" {name} ")
         text.append(t.word(status), style=STATUS_STYLE.get(status, ""))
@@ -123,7 +124,7 @@ def stale_text(board, t) -> Text:
     if not board.stale:
         lines.append(_line(("  " + t("dash.all_fresh"), "green")))
     for channel in board.stale:
-        last = channel.last_import[:16].replace("T", " ") if channel.last_import else t("dash.never")
+        last = clock.local(channel.last_import, "%Y-%m-%d %H:%M") if channel.last_import else t("dash.never")
         lines.append(_line((f"  {channel.code:<10}", "bold"), (f" {t('dash.last')} {last}", "")))
     return _lines(lines)
 

@@ -15,13 +15,15 @@ class AskText(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, default: str = "") -> None:
+    def __init__(self, question: str, default: str = "", hint: str = "") -> None:
         super().__init__(classes="dialog-screen")
-        self.question, self.default = question, default
+        self.question, self.default, self.hint = question, default, hint
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question)
+            yield Static(self.question, markup=False)
+            if self.hint:
+                yield Static(self.hint, markup=False, classes="dialog-hint")
             yield Input(self.default, id="answer")
             with Horizontal(classes="buttons"):
                 yield Button(self.app.t("dialog.ok"), variant="primary", id="ok")

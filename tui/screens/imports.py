@@ -15,7 +15,9 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Label, ProgressBar
 
+from omnictl import clock
 from omnictl.batches import get_batch, list_batches
+from omnictl.browse import closest_skus
 from omnictl.importer import actor_name, import_files
 from omnictl.skus import map_sku, unmapped
 from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
@@ -35,7 +37,7 @@ UNMAPPED_COLUMNS = (Column("channel", 8, grow=4), Column("external sku", 16, gro
 
 
 def _batches(db) -> list[tuple]:
-    return [(b.id, b.started_at.replace("T", " ")[:16], b.channel or b.kind, b.file, b.imported, b.rejected,
+    return [(b.id, clock.local(b.started_at, "%Y-%m-%d %H:%M"), b.channel or b.kind, b.file, b.imported, b.rejected,
              b.unmapped) for b in list_batches(db, limit=BATCHES_SHOWN)]
 
 
@@ -62,7 +64,8 @@ class ImportsScreen(ConsoleScreen):
         super().__init__()
         localize_bindings(self, self.app.t)
         self.batch: int | None = None
-        self.mapping: tuple[str, str] | None = None
+        self.mapping: tuple[str, str, str] | None = None     # channel, channel SKU, product
+        self.closest: list[str] = []
         self.importing: Path | None = None
         self.folder: Path | None = None          # the picker opens where the last file was picked
 
@@ -101,6 +104,8 @@ class ImportsScreen(ConsoleScreen):
                 rows_source(f"rejects-{self.batch}", REJECT_COLUMNS, result, key=(self.batch,)))
         elif purpose == "unmapped":
             self.query_one("#unmapped", VirtualTable).show(rows_source("unmapped", UNMAPPED_COLUMNS, result))
+        elif purpose == "closest":
+            self._ask_with(result)
         elif purpose == "mapped":
             self.app.notify(self.app.t("imports.mapped", external=result.external_sku, sku=result.sku,
                                        lines=result.lines_mapped))
@@ -137,14 +142,24 @@ class ImportsScreen(ConsoleScreen):
             self._ask_mapping(row)
 
     def _ask_mapping(self, row: tuple) -> None:
-        self.mapping = (row[0], row[1])
-        self.app.push_screen(AskText(self.app.t("imports.map_prompt", channel=row[0], external=row[1],
-                                                product=row[2])), self._map)
+        self.mapping = (row[0], row[1], row[2])
+        load(self, "closest", closest_skus, row[1], row[2])
 
-    def _map(self, sku: str | None) -> None:
-        if not sku or self.mapping is None:
+    def _ask_with(self, closest: list[tuple[str, str]]) -> None:
+        t = self.app.t
+        channel, external, product = self.mapping
+        self.closest = [code for code, _ in closest]
+        hint = "\n".join([t("imports.closest")] + [f"  {i}  {code}  {name}" for i, (code, name) in enumerate(closest, 1)]
+                         if closest else [t("imports.no_closest")])
+        self.app.push_screen(AskText(t("imports.map_prompt", channel=channel, external=external, product=product),
+                                     hint=hint), self._map)
+
+    def _map(self, answer: str | None) -> None:
+        if not answer or self.mapping is None:
             return
-        channel, external = self.mapping
+        pick = int(answer) - 1 if answer.isdigit() else -1
+        sku = self.closest[pick] if 0 <= pick < len(self.closest) else answer
+        channel, external, _ = self.mapping
         load(self, "mapped", map_sku, channel, external, sku, actor=getpass.getuser() or "console")
 
     # -- importing a file --------------------------------------------------------------------

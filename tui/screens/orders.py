@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from omnictl.order_card import OrderCard
 
 SEARCH_LIMIT = 500
+# At 80 columns the order number matters more than its ship-by (shown on the order card).
 COLUMNS = (Column("channel", 7, grow=4), Column("order", 10, grow=12), Column("date", 10), Column("customer", 11, grow=14),
-           Column("status", 9, vocabulary=True), Column("total", 11, right=True, grow=3), Column("ship by", 10))
+           Column("status", 9, vocabulary=True), Column("total", 11, right=True, grow=3),
+           Column("ship by", 10, hide_below=100))
 
 
 def _shown(row: tuple) -> tuple:

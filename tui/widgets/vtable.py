@@ -40,6 +40,7 @@ class Column:
     right: bool = False
     grow: int = 0             # up to this many cells wider when the screen has room
     vocabulary: bool | str = False  # values are words of the catalogue (value.<word>, or <this>.<word>): shown translated
+    hide_below: int = 0       # left out on screen (not in the export) when the table is narrower than this
 
 
 @dataclass
@@ -113,6 +114,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._asked: dict[int, int] = {}          # page → request number
         self._count_request = 0
         self._widths: list[int] = []
+        self._shown: list[int] = []               # the columns on screen, by index
 
     # -- attributes down ------------------------------------------------------------------
 
@@ -137,10 +139,12 @@ class VirtualTable(ScrollView, can_focus=True):
         """Column widths: at least the header, then the room left given to growing columns."""
         if self.source is None:
             return
-        widths = [max(c.width, cell_len(self.app.t(f"col.{c.key}"))) for c in self.source.columns]
+        self._shown = [i for i, c in enumerate(self.source.columns) if self.size.width >= c.hide_below]
+        columns = [self.source.columns[i] for i in self._shown]
+        widths = [max(c.width, cell_len(self.app.t(f"col.{c.key}"))) for c in columns]
         # the vertical scrollbar is reserved: it appears once the count is known, without a resize
         room = self.size.width - self.styles.scrollbar_size_vertical - sum(widths) - len(widths)
-        for i, column in enumerate(self.source.columns):
+        for i, column in enumerate(columns):
             extra = min(column.grow, max(0, room))
             widths[i] += extra
             room -= extra
@@ -289,7 +293,9 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _line(self, values: Sequence, style: Style) -> Strip:
         segments = []
-        for value, column, width in zip(values[self.source.skip:], self.source.columns, self._widths):
+        values, columns = values[self.source.skip:], self.source.columns
+        for i, width in zip(self._shown, self._widths):
+            value, column = values[i], columns[i]
             text = _cell(value).replace("\n", " ")
             if column.vocabulary and text:
                 text = self.app.t.word(text, column.vocabulary if isinstance(column.vocabulary, str) else "value")
