@@ -14,6 +14,7 @@ static screens the same way. Targets: launch under 1 s, key under 100 ms.
 
     python benchmarks/tui_bench.py                          # demo + 1,000,000 lines
     python benchmarks/tui_bench.py --lines 100000 --workdir /tmp/tb
+    python benchmarks/tui_bench.py --lines 0 --db /tmp/scale/scale-1/company.db   # a whole company
 """
 
 from __future__ import annotations
@@ -255,6 +256,8 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keys", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--db", type=Path, action="append", default=[],
+                        help="also time the console on this database (e.g. the company.db benchmarks/scale.py builds)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -267,6 +270,11 @@ def main(argv=None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tui-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     report("demo", build_demo(workdir), args.runs, args.keys)
+    for path in args.db:
+        import sqlite3
+
+        lines = sqlite3.connect(path).execute("SELECT count(*) FROM order_line").fetchone()[0]
+        report(f"{path.name} ({lines:,} lines)", path, args.runs, args.keys)
     if args.lines:
         from search_bench import build
 

@@ -249,3 +249,16 @@ def test_renderer_loads_no_ui_library():
             "print(','.join(m for m in ('typer', 'textual', 'rich', 'click', 'sqlite3') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_a_face_can_give_the_chart_its_own_words():
+    from omnictl.planning.gantt import GanttWords, display_width
+
+    words = GanttWords(legend="图例:", kinds=("已排产", "瓶颈", "延误", "已冻结", "今天", "交期"),
+                       times_in="时间为 {zone}", weekdays=tuple("一二三四五六日"))
+    lines = render_gantt(two_work_centers(), *WINDOW, width=80, today=TODAY, zone=SHANGHAI, words=words)
+    text = texts(lines)
+    assert "11-25 三" in text[0] and "Wed" not in text[0]
+    legend = [line for line in text if line.startswith("图例:")]
+    assert legend and "瓶颈" in legend[0] and "时间为 Asia/Shanghai" in " ".join(text)
+    assert all(display_width(line.text) == 80 for line in lines)

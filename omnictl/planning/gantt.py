@@ -56,6 +56,17 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 TICK_STEPS = (HOUR, 2 * HOUR, 4 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class GanttWords(NamedTuple):
+    """The chart's words, for a face that shows another language."""
+    legend: str = "Legend:"
+    kinds: tuple[str, ...] = tuple(word for _, word in LEGEND)   # in LEGEND's order
+    times_in: str = "times in {zone}"
+    weekdays: tuple[str, ...] = WEEKDAYS                          # one or two cells each
+
+
+ENGLISH = GanttWords()
 DAY_LABEL_WIDTH = len("11-26 Thu")
 HOUR_TICK_CELLS = 4
 HOUR_TICKS_MIN_DAY_CELLS = DAY_LABEL_WIDTH + 3
@@ -218,8 +229,8 @@ def _ticks(start: datetime, end: datetime, step: timedelta, zone: tzinfo) -> lis
     return ticks
 
 
-def _day_label(t: datetime) -> str:
-    return f"{t:%m-%d} {WEEKDAYS[t.weekday()]}"
+def _day_label(t: datetime, weekdays: tuple[str, ...] = WEEKDAYS) -> str:
+    return f"{t:%m-%d} {weekdays[t.weekday()]}"
 
 
 # ---------------------------------------------------------------------------- canvas
@@ -275,7 +286,8 @@ def _line(label: str, label_width: int, canvas: _Canvas) -> GanttLine:
 # ---------------------------------------------------------------------------- the chart
 
 def render_gantt(rows: Iterable[GanttRow | tuple], start: datetime, end: datetime, *,
-                 width: int, today: datetime, zone: tzinfo, ascii: bool = False) -> list[GanttLine]:
+                 width: int, today: datetime, zone: tzinfo, ascii: bool = False,
+                 words: GanttWords = ENGLISH) -> list[GanttLine]:
     """Draw `rows` between `start` and `end` (aware) in `width` cells; ticks in `zone`.
 
     Rows and bars may be plain tuples in the field order of GanttRow and GanttBar. Bars are
@@ -312,14 +324,14 @@ def render_gantt(rows: Iterable[GanttRow | tuple], start: datetime, end: datetim
     scale = _Scale(start, end, chart_width)
     today_col = scale.floor(today) if start <= today < end else None
 
-    lines = _axis(scale, start, end, zone, label_width, today_col)
+    lines = _axis(scale, start, end, zone, label_width, today_col, words.weekdays)
     for row in rows:
         label = truncate(row.label, label_width, ellipsis)
         for i, canvas in enumerate(_row_canvases(row, scale, start, end, ascii)):
             if today_col is not None and canvas.styles[today_col] is None:
                 canvas.write(today_col, ASCII_CHARS["today"], "today")
             lines.append(_line(label if i == 0 else "", label_width, canvas))
-    lines.extend(_legend(width, zone, ascii))
+    lines.extend(_legend(width, zone, ascii, words))
     return lines
 
 
@@ -346,23 +358,24 @@ def _zone_name(zone: tzinfo) -> str:
 
 
 def _axis(scale: _Scale, start: datetime, end: datetime, zone: tzinfo, label_width: int,
-          today_col: int | None) -> list[GanttLine]:
+          today_col: int | None, weekdays: tuple[str, ...] = WEEKDAYS) -> list[GanttLine]:
     width = scale.cells
     step = choose_tick_step(start, end, width)
     ticks = _ticks(start, end, step, zone)
     columns = sorted({scale.floor(t) for t in ticks})
-    lead = [(0, _day_label(start.astimezone(zone)))] if 0 not in columns else []
+    lead = [(0, _day_label(start.astimezone(zone), weekdays))] if 0 not in columns else []
     lines = []
     if step < DAY:
         days = _Canvas(width)
-        midnights = [(scale.floor(t), _day_label(t.astimezone(zone))) for t in _ticks(start, end, DAY, zone)]
+        midnights = [(scale.floor(t), _day_label(t.astimezone(zone), weekdays)) for t in _ticks(start, end, DAY, zone)]
         _place_labels(days, midnights + lead, "axis")
         hours = _Canvas(width)
         _place_labels(hours, [(scale.floor(t), f"{t.astimezone(zone).hour:02d}") for t in ticks], "axis")
         lines += [days, hours]
     else:
         dates = _Canvas(width)
-        _place_labels(dates, [(scale.floor(t), _day_label(t.astimezone(zone))) for t in ticks] + lead, "axis")
+        _place_labels(dates, [(scale.floor(t), _day_label(t.astimezone(zone), weekdays)) for t in ticks] + lead,
+                      "axis")
         lines.append(dates)
     rule = _Canvas(width)
     rule.write(0, "-" * width, "axis")
@@ -433,16 +446,16 @@ def _row_canvases(row: GanttRow, scale: _Scale, start: datetime, end: datetime, 
     return canvases
 
 
-def _legend(width: int, zone: tzinfo, ascii: bool) -> list[GanttLine]:
+def _legend(width: int, zone: tzinfo, ascii: bool, words: GanttWords = ENGLISH) -> list[GanttLine]:
     """`Legend:  # planned  = bottleneck ...`, wrapped to `width`; each swatch carries its style."""
     pieces: list[tuple[str, str | None, str]] = []
-    for kind, word in LEGEND:
+    for (kind, _), word in zip(LEGEND, words.kinds):
         swatch = ASCII_CHARS[kind] if ascii or kind in ("today", "due") else " "
         pieces.append((swatch, kind, word))
-    pieces.append(("", None, f"times in {_zone_name(zone)}"))
+    pieces.append(("", None, words.times_in.format(zone=_zone_name(zone))))
     lines: list[GanttLine] = []
-    text, spans = "Legend:", []
-    indent = " " * len(text)
+    text, spans = words.legend, []
+    indent = " " * display_width(text)
     for swatch, style, word in pieces:
         piece = f"  {swatch} {word}" if swatch else f"  {word}"
         if display_width(text) + display_width(piece) > width and text != indent:

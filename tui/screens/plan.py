@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Label, Static
 
 from omnictl import clock
-from omnictl.planning.gantt import render_gantt
+from omnictl.planning.gantt import ENGLISH, GanttWords, render_gantt
 from omnictl.planning.orders import explain
 from omnictl.planning.schedule import gantt_rows, rush
 from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
@@ -39,11 +39,16 @@ def picked_line(lines, label: str | None) -> int | None:
 RULE = re.compile(r"[\s\-+|│┃▏]*-[\s\-+|│┃▏]*")
 
 
-def split_chart(lines) -> tuple[list, list, list]:
+def split_chart(lines, words: GanttWords = ENGLISH) -> tuple[list, list, list]:
     """(axis lines, row lines, legend lines): the axis and legend stay put while rows scroll."""
     axis_end = next((i + 1 for i, line in enumerate(lines) if RULE.fullmatch(line.text)), 0)
-    legend = next((i for i, line in enumerate(lines) if line.text.startswith("Legend")), len(lines))
+    legend = next((i for i, line in enumerate(lines) if line.text.startswith(words.legend)), len(lines))
     return lines[:axis_end], lines[axis_end:legend], lines[legend:]
+
+
+def gantt_words(t) -> GanttWords:
+    return GanttWords(legend=t("gantt.legend"), kinds=tuple(t(f"gantt.{kind}") for kind in ENGLISH.kinds),
+                      times_in=t("gantt.times_in"), weekdays=tuple(t("gantt.weekdays").split()))
 
 
 def gantt_text(lines, picked: int | None = None) -> Text:
@@ -186,8 +191,10 @@ class PlanScreen(ConsoleScreen):
             span = min(span, timedelta(days=28))
         end = self.start + span
         width = max(30, self.query_one("#gantt-box").size.width - 1)
-        lines = render_gantt(self.rows, self.start, end, width=width, today=clock.now(), zone=clock.zone())
-        axis, rows, legend = split_chart(lines)
+        words = gantt_words(t)
+        lines = render_gantt(self.rows, self.start, end, width=width, today=clock.now(), zone=clock.zone(),
+                             words=words)
+        axis, rows, legend = split_chart(lines, words)
         picked = picked_line(rows, self.picked_order())
         self.query_one("#gantt-axis", Static).update(gantt_text(axis))
         self.query_one("#gantt", Static).update(gantt_text(rows, picked))
