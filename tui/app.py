@@ -120,6 +120,7 @@ class OmniApp(App):
         if self.current_mode == mode:
             return
         self._switching_to_built = mode in self._screen_stacks
+        self.clear_notifications()          # they spoke of the screen being left
         try:
             self.switch_mode(mode)
         finally:
