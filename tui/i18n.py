@@ -74,7 +74,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "col.book": ("book", "账面"),
     "col.difference": ("difference", "差异"),
     # orders
-    "orders.search": ("/ order no., name, phone, email or SKU", "/\u00a0订单号、姓名、电话、邮箱或SKU"),  # no space to wrap at
+    "orders.search": ("/ order no., name, phone, email or SKU", "/订单号、姓名、电话、邮箱或SKU"),  # no space: a placeholder wraps at one
     "orders.channel": ("channel", "渠道"),
     "orders.status": ("status", "状态"),
     "orders.from": ("from", "起始日期"),
