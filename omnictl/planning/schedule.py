@@ -394,7 +394,8 @@ def gantt_rows(db: Database, by: str = "resource", start: str | None = None, end
     run_id = current_run_id(db)
     run = db.one("SELECT * FROM schedule_run WHERE id = ?", (run_id,))
     binding = set(json.loads(run["metrics"]).get("bottlenecks", []))
-    ops = db.query("SELECT s.work_center, s.starts, s.ends, o.seq, p.number, p.due_on, p.status, o.status AS op_status "
+    ops = db.query("SELECT s.work_center, s.starts, s.ends, o.seq, p.number, p.sku, p.due_on, p.status, "
+                   "o.status AS op_status "
                    "FROM scheduled_op s JOIN operation o ON o.id = s.operation_id "
                    "JOIN production_order p ON p.id = o.production_id WHERE s.run_id = ? ORDER BY s.starts", (run_id,))
     parse = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
@@ -419,7 +420,8 @@ def gantt_rows(db: Database, by: str = "resource", start: str | None = None, end
                   for wc in db.query("SELECT code FROM work_center ORDER BY code")}
         ordered = [GanttRow(labels[code], rows.get(code, [])) for code in labels]
     else:
-        ordered = [GanttRow(number, bars) for number, bars in sorted(rows.items())]
+        skus = {op["number"]: op["sku"] for op in ops}
+        ordered = [GanttRow(f"{number} {skus[number]}", bars) for number, bars in sorted(rows.items())]
     return ordered, window_start, window_end
 
 

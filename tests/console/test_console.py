@@ -265,8 +265,9 @@ async def test_plan_explain_and_rush_cancel_then_accept(demo_db):
         await settle(pilot)
         await pilot.press("down")
         plan = app.screen
-        picked = plan.rows[1].label
-        assert plan.picked_order() == picked
+        picked, sku = plan.rows[1].label.split()            # the order's number and what it makes
+        assert plan.picked_order() == picked and sku == demo_db.scalar(
+            "SELECT sku FROM production_order WHERE number = ?", (picked,))
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ShowText) and picked in app.screen.title_text
@@ -286,6 +287,22 @@ async def test_plan_explain_and_rush_cancel_then_accept(demo_db):
         await settle(pilot, rounds=6)
     assert demo_db.scalar("SELECT id FROM schedule_run WHERE is_current = 1") != current
     assert demo_db.scalar("SELECT kind FROM schedule_run WHERE is_current = 1") == "rush"
+
+
+async def test_plan_zoom_keeps_the_part_of_the_plan_on_screen(demo_db):
+    from datetime import timedelta
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("right", "right")
+        plan = app.screen
+        middle = plan.start + timedelta(days=7) / 2
+        await pilot.press("z")
+        assert plan.zoom == "hour" and abs(plan.start + timedelta(hours=12) - middle) <= timedelta(hours=1)
+        await pilot.press("z")
+        assert plan.zoom == "day" and abs(plan.start + timedelta(days=7) / 2 - middle) <= timedelta(hours=1)
 
 
 def test_rush_what_if_is_in_company_time_and_says_when_the_rushed_order_gains_nothing():

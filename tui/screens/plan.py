@@ -218,11 +218,11 @@ class PlanScreen(ConsoleScreen):
             self.draw()
 
     def action_zoom(self) -> None:
+        """Day ↔ hour around the middle of what is on screen."""
+        middle = self.start + self._span() / 2 if self.start is not None else None
         self.zoom = "hour" if self.zoom == "day" else "day"
-        if self.zoom == "hour" and self.start is not None:
-            now = clock.now()
-            if self.window and self.window[0] <= now <= self.window[1]:
-                self.start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+        if middle is not None:
+            self.start = (middle - self._span() / 2).replace(minute=0, second=0, microsecond=0)
         self.draw()
 
     def action_by(self) -> None:
@@ -238,7 +238,7 @@ class PlanScreen(ConsoleScreen):
             self.query_one("#gantt-box", VerticalScroll).scroll_relative(y=step, animate=False)
 
     def picked_order(self) -> str | None:
-        return self.rows[self.picked].label if self.by == "order" and self.rows else None
+        return self.rows[self.picked].label.split()[0] if self.by == "order" and self.rows else None
 
     def action_explain(self) -> None:
         number = self.picked_order()
