@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import threading
 from collections.abc import Iterable
 from functools import partial
 
@@ -17,7 +16,7 @@ from omnictl.browse import data_version
 from omnictl.db import Database
 from tui.app_keys import SCREEN_ORDER
 from tui.i18n import Catalogue
-from tui.work import Failed, Loaded, load
+from tui.work import Connections, Failed
 
 POLL_SECONDS = 2.0
 WARM_UP_AFTER_S = 0.3
@@ -51,8 +50,8 @@ class OmniApp(App):
 
     def __init__(self, db: Database, lang: str | None = None, *, poll: bool = True, first: str = "dashboard") -> None:
         self.t = Catalogue(lang)
-        self.db = db
-        self.db_lock = threading.Lock()
+        self.db = db                     # watched for other writers (its data version); work leases its own
+        self.connections = Connections(db.path)
         self.counting = False            # the stock count holds the keyboard: screen keys are off
         self._poll = poll
         self._data_version: int | None = None
@@ -74,7 +73,10 @@ class OmniApp(App):
         self.switch_mode(self.first)
         if self._poll:
             self.set_interval(POLL_SECONDS, self.check_for_changes)
-            load(self, "data_version", data_version)
+            self.check_for_changes()
+
+    def on_unmount(self) -> None:
+        self.connections.close()
 
     def _build_screen(self, mode: str) -> Screen:
         screen = getattr(importlib.import_module(f"tui.screens.{mode}"), SCREEN_CLASSES[mode])()
@@ -200,12 +202,10 @@ class OmniApp(App):
         self.notify(message.text, severity="error", timeout=8)
 
     def check_for_changes(self) -> None:
-        load(self, "data_version", data_version)
-
-    def on_loaded(self, message: Loaded) -> None:
-        if message.purpose != "data_version":
-            return
-        changed = self._data_version is not None and message.result != self._data_version
-        self._data_version = message.result
+        """Another connection committed (cron, another user, this app's own work): show it.
+        SQLite answers from memory, so this runs on the UI thread."""
+        version = data_version(self.db)
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
         if changed and not self.counting:
             self.refresh_current()

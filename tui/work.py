@@ -1,25 +1,67 @@
 """Database work off the UI thread: a thread worker runs a domain function and posts the
 result (or the error's sentence) back to the widget that asked, as a message.
 
-One connection serves the app, so calls are serialised by the app's lock. Each request
-carries a number; a widget keeps the newest per purpose and drops older answers, so a slow
-page never overwrites a newer filter's result.
+Each piece of work leases its own SQLite connection from a small pool, so a long read (the
+replenishment plan of a whole company) never holds up another screen's page; SQLite orders
+the writers (WAL, busy timeout), as it does for separate processes. Each request carries a
+number; a widget keeps the newest per purpose and drops older answers, so a slow page never
+overwrites a newer filter's result.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import queue
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from textual.message import Message
 from textual.widget import Widget
 
+from omnictl.db import Database, open_db
 from omnictl.errors import DatabaseError, OmnictlError
 
 _numbers = itertools.count(1)
+MAX_CONNECTIONS = 3
+
+
+class Connections:
+    """Up to MAX_CONNECTIONS connections to one database file, opened as work needs them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._free: queue.SimpleQueue[Database] = queue.SimpleQueue()
+        self._opened: list[Database] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def lease(self) -> Iterator[Database]:
+        db = self._take()
+        try:
+            yield db
+        finally:
+            self._free.put(db)
+
+    def _take(self) -> Database:
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._opened) < MAX_CONNECTIONS:
+                self._opened.append(open_db(self.path, migrate=False))
+                return self._opened[-1]
+        return self._free.get()                   # all busy: wait for one
+
+    def close(self) -> None:
+        for db in self._opened:
+            db.close()
+        self._opened.clear()
 
 
 class Loaded(Message):
@@ -53,8 +95,8 @@ def load(widget: Widget, purpose: str, fn: Callable, *args, **kwargs) -> int:
 
     def work() -> None:
         try:
-            with app.db_lock:
-                result = fn(app.db, *args, **kwargs)
+            with app.connections.lease() as db:
+                result = fn(db, *args, **kwargs)
         except Exception as err:  # every failure becomes a sentence, never a traceback
             if os.environ.get("OMNICTL_DEBUG"):
                 raise

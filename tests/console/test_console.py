@@ -383,6 +383,31 @@ async def test_the_other_screens_are_built_in_the_background_and_read_only_when_
         assert isinstance(app.screen, PlanScreen) and app.theme == "textual-light"
 
 
+async def test_a_long_read_on_one_screen_does_not_hold_up_another(demo_db, monkeypatch):
+    """Each piece of work has its own connection: the stock screen reads while the forecast
+    screen's plan is still being computed."""
+    import threading
+
+    from tui.screens import forecast
+
+    release, compute = threading.Event(), forecast._plan
+    monkeypatch.setattr(forecast, "_plan", lambda db: (release.wait(20), compute(db))[1])
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await pilot.pause(0.2)
+        await pilot.press("3")
+        for _ in range(200):
+            if table(app, "#positions").has_rows:
+                break
+            await pilot.pause(0.05)
+        shown_while_forecast_computes = table(app, "#positions").has_rows and not release.is_set()
+        release.set()
+        await settle(pilot)
+    assert shown_while_forecast_computes
+
+
 async def test_theme_toggle_keys_help_and_command_palette(demo_db):
     app = app_for(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
