@@ -94,7 +94,7 @@ async def time_keys(app, pilot, modes: dict[str, str], shown, rounds: int) -> li
             event.set_sender(app)
             started = time.perf_counter()
             app._driver.send_message(event)
-            await asyncio.wait_for(drawn.wait(), 30)
+            await asyncio.wait_for(drawn.wait(), 180)
             timings.append((f"{mode} first" if i == 0 else mode, time.perf_counter() - started))
             app._display = write_frame
             await pilot.pause()
