@@ -12,6 +12,7 @@ from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 
+from omnictl import clock
 from omnictl.browse import data_version
 from omnictl.db import Database
 from tui.app_keys import SCREEN_ORDER
@@ -200,6 +201,11 @@ class OmniApp(App):
 
     def on_failed(self, message: Failed) -> None:
         self.notify(message.text, severity="error", timeout=8)
+
+    def database_state(self) -> tuple:
+        """Changes when another connection commits (the app's own work uses other connections)
+        or the day turns."""
+        return data_version(self.db), clock.today()
 
     def check_for_changes(self) -> None:
         """Another connection committed (cron, another user, this app's own work): show it.

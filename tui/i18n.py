@@ -236,6 +236,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "forecast.buy": ("buy", "采购"),
     "forecast.produce": ("produce", "生产"),
     "forecast.transfer": ("transfer", "调拨"),
+    "forecast.reading": ("Working out the replenishment plan (a whole company takes a minute)…",
+                         "正在计算补货计划 (整个公司约需一分钟)…"),
     "forecast.suggest_transfer": ("transfer {qty} to {location} from {source} by {by} (projected stock-out {out})",
                                   "在 {by} 前从 {source} 调拨 {qty} 到 {location} (预计断货 {out})"),
     "forecast.late": ("Overdue: act today.", "已逾期: 请今天处理。"),

@@ -343,21 +343,29 @@ async def test_another_writer_refreshes_the_visible_screen_keeping_the_filter(de
         assert ("BULB-E27", "WH-HZ") in {(r[0], r[1]) for r in rows if r[2] >= 1000}
 
 
-async def test_a_screen_reads_again_when_shown_and_keeps_its_rows_while_reading(demo_db):
-    """The app's own connection does not move SQLite's data version: coming back to a screen
-    reads it again, with the old rows on screen (never a blank table) until the new ones arrive."""
+async def test_a_screen_reads_again_when_shown_after_a_change_keeping_its_rows_while_reading(demo_db, monkeypatch):
+    """Coming back to a screen reads it again if anything was committed meanwhile (here before
+    the 2-second poll could notice), with the old rows on screen until the new ones arrive; with
+    nothing changed it reads nothing."""
+    reads = []
+    monkeypatch.setattr(StockScreen, "refresh_data", lambda self, read=StockScreen.refresh_data: (reads.append(1), read(self)))
     app = app_for(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await settle(pilot)
-        await pilot.press("2")
+        await pilot.press("2", "3")
         await settle(pilot)
-        with demo_db.write():
-            post(demo_db, [Move("BULB-E27", "WH-HZ", 1000, "adjustment", "2026-11-25T03:00:00Z", reason="found")], "t")
+        assert len(reads) == 1
+        await pilot.press("2")
+        other = open_db(demo_db.path)
+        with other.write():
+            post(other, [Move("BULB-E27", "WH-HZ", 1000, "adjustment", "2026-11-25T03:00:00Z", reason="found")], "t")
+        other.close()
         await pilot.press("3")
         positions = table(app, "#positions")
         assert positions.has_rows
         await settle(pilot)
+        assert len(reads) == 2
         rows = positions.source.page(demo_db, 0, positions.row_count)
         assert ("BULB-E27", "WH-HZ") in {(r[0], r[1]) for r in rows if r[2] >= 1000}
         positions.reload()

@@ -48,12 +48,13 @@ def localize_bindings(node, t) -> None:
 
 
 class ConsoleScreen(Screen):
-    """A numbered screen. It reads its data each time it is shown: on its first visit (it may
-    have been built in the background), and on coming back from another screen or a dialog, as
-    the app's own writes do not move SQLite's data version. Tables keep their cursor, filter
-    and rows on screen while the new rows are read."""
+    """A numbered screen. It reads its data when shown: on its first visit (it may have been
+    built in the background), and on coming back from another screen or a dialog when the
+    database (or the day) changed since it last read. Tables keep their cursor, filter and rows
+    on screen while the new rows are read."""
 
     _read_queued = False
+    _read_at: tuple | None = None
 
     def refresh_data(self) -> None:
         raise NotImplementedError
@@ -66,5 +67,9 @@ class ConsoleScreen(Screen):
 
     def _read_if_shown(self) -> None:
         self._read_queued = False
-        if self.is_current and not self.app.counting:
+        if not self.is_current or self.app.counting:
+            return
+        state = self.app.database_state()
+        if state != self._read_at:
+            self._read_at = state
             self.refresh_data()

@@ -66,7 +66,7 @@ class ForecastScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         yield NavBar("forecast")
         yield VirtualTable(id="plan")
-        yield Label("", id="chart-title", classes="section")
+        yield Label(self.app.t("forecast.reading"), id="chart-title", classes="section")
         yield Static("", id="chart")
         yield Static("", id="forecast-info")
         yield KeyBar()
