@@ -2,14 +2,15 @@
 
 KPI tiles (on-time delivery, OEE, inventory turnover days) with their targets and the trend
 of the stored close when there is one (else computed for yesterday by omnictl.kpi), the
-status of the latest close, open exceptions by owner, the open T-3 exceptions, oversold and
-short SKUs, and the channels that send daily files but have no import since yesterday ended.
+status of the latest close, open exceptions by owner, the open T-3 exceptions, the orders past
+their promised ship-by and not shipped, oversold and short SKUs, and the channels that send
+daily files but have no import since yesterday ended.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pydantic import BaseModel
 
@@ -24,6 +25,7 @@ TILES = ("on_time_delivery", "oee", "turnover_days")
 TREND_FIELDS = {"on_time_delivery": "on_time_delivery_pct", "oee": "oee_pct", "turnover_days": "turnover_days"}
 TREND_DAYS = 14
 SHORT_SHOWN = 50
+LATE_SHOWN = 20
 
 
 class KpiTile(BaseModel):
@@ -51,6 +53,13 @@ class ShortSku(BaseModel):
     status: str                        # oversold or at risk
 
 
+class LateOrder(BaseModel):
+    channel: str
+    order: str
+    ship_by: str
+    days: int                          # past the ship-by, today
+
+
 class StaleChannel(BaseModel):
     code: str
     last_import: str | None            # UTC instant of its latest orders batch, None: never
@@ -65,6 +74,8 @@ class Dashboard(BaseModel):
     t3: list[ExceptionInfo]
     short: list[ShortSku]
     short_total: int
+    late: list[LateOrder] = []         # most days past the ship-by first
+    late_total: int = 0
     stale: list[StaleChannel]
 
 
@@ -117,6 +128,19 @@ def dashboard(db: Database) -> Dashboard:
     short = [ShortSku(sku=p.sku, location=p.location, atp=p.atp, safety_stock=p.safety_stock, status=p.status)
              for p in positions(db, short=True)]
     short.sort(key=lambda s: (s.status != "oversold", s.atp - s.safety_stock, s.sku, s.location))
+    late, late_total = past_ship_by(db, today)
     return Dashboard(today=today.isoformat(), kpi_day=kpi_day, kpis=tiles, close=close, owners=owners,
                      t3=[e for e in open_items if e.forced], short=short[:SHORT_SHOWN], short_total=len(short),
-                     stale=stale_channels(db, yesterday))
+                     late=late, late_total=late_total, stale=stale_channels(db, yesterday))
+
+
+def past_ship_by(db: Database, today) -> tuple[list[LateOrder], int]:
+    """Orders not shipped whose promised ship-by is before today: the most overdue first."""
+    where = ("FROM sales_order WHERE promised_ship_by < ? AND fulfilment NOT IN ('shipped', 'delivered', 'cancelled', "
+             "'returned') AND status NOT IN ('cancelled', 'refunded', 'returned')")
+    day = today.isoformat()
+    total = db.scalar(f"SELECT count(*) {where}", (day,))
+    rows = db.query(f"SELECT channel, external_id, promised_ship_by {where} ORDER BY promised_ship_by, channel, "
+                    f"external_id LIMIT {LATE_SHOWN}", (day,))
+    return [LateOrder(channel=r["channel"], order=r["external_id"], ship_by=r["promised_ship_by"],
+                      days=(today - date.fromisoformat(r["promised_ship_by"][:10])).days) for r in rows], total

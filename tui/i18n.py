@@ -321,6 +321,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "dash.no_close": ("No close stored yet: 5 opens the close screen", "尚无日清结果: 按 5 进入日清页面"),
     "dash.close": ("Last close {date}:", "最近日清 {date}:"),
     "dash.owners": ("Open exceptions by owner: {count}", "各责任人未结异常: {count}"),
+    "dash.late": ("Past ship-by, not shipped: {count}", "过承诺发货日未发货: {count}"),
+    "dash.days_late": ("+{days} d", "逾{days}天"),
     "dash.nothing_open": ("no open exceptions", "没有未结异常"),
     "dash.more": ("… {count} more", "… 另有 {count} 项"),
     "dash.t3": ("T-3 to close: {count} (Enter or 5 to act)", "T-3 待闭环: {count} (按 Enter 或 5 处理)"),

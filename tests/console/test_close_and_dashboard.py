@@ -80,7 +80,16 @@ async def test_each_dashboard_list_opens_the_screen_where_its_work_is_done(demo_
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CloseScreen)
-        await pilot.press("1", "tab", "tab")
+        await pilot.press("1", "tab")
+        assert app.screen.focused.id == "late"
+        late = str(app.screen.focused.render())
+        assert "Past ship-by, not shipped: 5" in late and "3920561028843317754 +4 d" in late
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "OrdersScreen"
+        await pilot.press("1")
+        assert app.screen.focused.id == "late"               # the dashboard keeps its focus
+        await pilot.press("tab", "tab")                        # owners, then the shortages
         assert app.screen.focused.id == "short"
         await pilot.press("enter")
         await settle(pilot)

@@ -23,6 +23,7 @@ from tui.work import Loaded, load
 SPARKS = "▁▂▃▄▅▆▇█"
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 OWNERS_SHOWN = 8
+LATE_SHOWN = 5
 
 
 def sparkline(values: list[float | None]) -> str:
@@ -90,6 +91,18 @@ def owners_text(board, t) -> Text:
         lines.append(_line((f"{count:>4}  ", "bold"), (owner, "")))
     if len(board.owners) > OWNERS_SHOWN:
         lines.append(_line(("  " + t("dash.more", count=len(board.owners) - OWNERS_SHOWN), "dim")))
+    return _lines(lines)
+
+
+def late_text(board, t) -> Text:
+    lines = [_line((t("dash.late", count=board.late_total), "bold red" if board.late_total else "bold"))]
+    if not board.late:
+        lines.append(_line(("  " + t("dash.none"), "green")))
+    for order in board.late[:LATE_SHOWN]:
+        lines.append(_line((f"  {order.channel:<8} ", "bold"), (f"{order.order:<19} ", ""),
+                           (t("dash.days_late", days=order.days), "red")))
+    if board.late_total > LATE_SHOWN:
+        lines.append(_line(("  " + t("dash.more", count=board.late_total - LATE_SHOWN), "dim")))
     return _lines(lines)
 
 
@@ -176,6 +189,7 @@ class DashboardScreen(ConsoleScreen):
         with Horizontal(id="dash-lists"):
             with Column(id="dash-left", classes="dash-column"):
                 yield Panel(id="t3", leads_to="close")
+                yield Panel(id="late", leads_to="orders")
                 yield Panel(id="owners", leads_to="close")
             with Column(id="dash-right", classes="dash-column"):
                 yield Panel(id="short", leads_to="stock")
@@ -208,6 +222,7 @@ class DashboardScreen(ConsoleScreen):
             widget.border_subtitle = t.word(tile.status)
         self.query_one("#close-status", Static).update(close_text(board, t))
         self.query_one("#t3", Static).update(t3_text(board, t))
+        self.query_one("#late", Static).update(late_text(board, t))
         self.query_one("#owners", Static).update(owners_text(board, t))
         self.query_one("#short", Static).update(short_text(board, t))
         self.query_one("#stale", Static).update(stale_text(board, t))
