@@ -17,8 +17,6 @@ from pathlib import Path
 
 from omnictl.errors import UsageError
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
 TITLE = "omnictl console"
 ALL_ADDRESSES = ("0.0.0.0", "::", "")
 NOT_INSTALLED = ("the browser console needs textual-serve, which is not installed; "
@@ -35,7 +33,8 @@ def console_command(db_path: Path, lang: str, today: datetime | None, python: st
 
 def serve_console(db_path: Path, *, host: str, port: int, lang: str | None, today: datetime | None,
                   say: Callable[[str], None]) -> None:
-    """Serve the console at http://host:port until Ctrl+C; `say` gets the address once it is open."""
+    """Serve the console at http://host:port until Ctrl+C; `say` gets the address once it is open
+    and a line as each browser session starts and ends."""
     try:
         from tui.web_server import ConsoleServer
     except ImportError:
@@ -44,7 +43,7 @@ def serve_console(db_path: Path, *, host: str, port: int, lang: str | None, toda
 
     command = console_command(db_path, lang or language_from_environment(), today)
     server = ConsoleServer(command, host=host, port=port, title=TITLE,
-                           listening=lambda: say(where_to_open(host, port)))
+                           announcement=where_to_open(host, port), say=say)
     try:
         server.serve()
     except OSError as err:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from aiohttp import web
@@ -17,11 +18,13 @@ SHUTDOWN_WAIT_S = 3.0
 
 
 class ConsoleServer(Server):
-    """Serves one console process per browser tab; `listening` is called once the port is open."""
+    """Serves one console process per browser tab. `say` gets `announcement` once the port is open,
+    then a line as each browser session starts and ends (there is no login: the operator sees who)."""
 
-    def __init__(self, command: str, *, host: str, port: int, title: str, listening: Callable[[], None]):
+    def __init__(self, command: str, *, host: str, port: int, title: str, announcement: str,
+                 say: Callable[[str], None]):
         super().__init__(command, host=host, port=port, title=title)
-        self.listening = listening
+        self.announcement, self.say = announcement, say
         self.sessions: set[asyncio.Task] = set()
 
     async def on_startup(self, app: web.Application) -> None:
@@ -37,10 +40,16 @@ class ConsoleServer(Server):
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         session = asyncio.current_task()
         self.sessions.add(session)
+        self._log_session(request, "started")
         try:
             return await super().handle_websocket(request)
         finally:
             self.sessions.discard(session)
+            self._log_session(request, "ended")
+
+    def _log_session(self, request: web.Request, what: str) -> None:
+        self.say(f"{time.strftime('%H:%M:%S')} browser session from {request.remote} {what} "
+                 f"({len(self.sessions)} open)")
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         # The page tells the browser where the websocket is. The address the browser came by
@@ -59,4 +68,4 @@ class ConsoleServer(Server):
         web.run_app(self._make_app(), host=self.host, port=self.port,
                     loop=asyncio.new_event_loop(),      # a fresh loop: the default one may be closed
                     access_log=None, shutdown_timeout=SHUTDOWN_WAIT_S,
-                    print=lambda _banner: self.listening())
+                    print=lambda _banner: self.say(self.announcement))

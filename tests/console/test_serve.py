@@ -45,12 +45,13 @@ class FakeServer:
 
     made: list[FakeServer] = []
 
-    def __init__(self, command, *, host, port, title, listening):
-        self.command, self.host, self.port, self.listening = command, host, port, listening
+    def __init__(self, command, *, host, port, title, announcement, say):
+        self.command, self.host, self.port = command, host, port
+        self.announcement, self.say = announcement, say
         FakeServer.made.append(self)
 
     def serve(self):
-        self.listening()
+        self.say(self.announcement)
 
 
 def test_the_cli_serves_its_database_pinned_clock_and_language(cli, demo_file, tmp_path, monkeypatch):
@@ -105,6 +106,12 @@ def test_a_missing_database_is_refused_before_serving(cli, tmp_path):
     assert result.code == 2 and "no database" in result.stderr
 
 
+def test_host_and_port_without_serve_are_refused(cli, demo_file):
+    result = cli("--db", demo_file, "tui", "--port", "9000", db=False)
+    assert result.code == 2
+    assert result.stderr.strip() == "Error: --host and --port are for --serve (the console in a browser); add --serve"
+
+
 async def first_screen(port: int, until: bytes) -> str:
     """Open a browser session's websocket and read the console's output until `until` shows."""
     import aiohttp
@@ -153,4 +160,7 @@ def test_a_browser_gets_the_page_and_a_session_runs_the_console(demo_file, tmp_p
         out, err = server.communicate(timeout=15)
     assert server.returncode == 0
     assert "Traceback" not in err.decode() and err.decode().strip() == ""
-    assert out.decode().startswith(f"Console at http://127.0.0.1:{port}")
+    said = out.decode().splitlines()
+    assert said[0].startswith(f"Console at http://127.0.0.1:{port}")
+    assert re.fullmatch(r"\d\d:\d\d:\d\d browser session from 127.0.0.1 started \(1 open\)", said[1])
+    assert re.fullmatch(r"\d\d:\d\d:\d\d browser session from 127.0.0.1 ended \(0 open\)", said[2])
