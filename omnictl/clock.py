@@ -35,6 +35,15 @@ def pin(value: str | datetime | None) -> None:
     _pinned = parse_pin(value) if isinstance(value, str) else value
 
 
+def pinned() -> datetime | None:
+    """The pinned time (from `pin` or $OMNICTL_TODAY) as given, or None when the clock is real."""
+    if _pinned is not None:
+        return _pinned
+    if os.environ.get("OMNICTL_TODAY"):
+        return parse_pin(os.environ["OMNICTL_TODAY"])
+    return None
+
+
 def set_zone(name: str) -> None:
     """The company timezone, in which pinned values are read and `today()` is taken."""
     global _zone
