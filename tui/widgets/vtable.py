@@ -53,12 +53,13 @@ class Source:
     page: Callable[..., Sequence[tuple]]
     key: tuple = field(default=())                # the filter: a new key resets the cursor
     skip: int = 0                                 # the first values of a row are keys, not shown
+    rows: Sequence[tuple] | None = None           # rows already read: shown without a trip to the database
 
 
 def rows_source(name: str, columns: Sequence[Column], rows: Sequence[tuple], key: tuple = (), skip: int = 0) -> Source:
     """A source over rows already read (search results, a short list)."""
     return Source(name, columns, lambda db: len(rows), lambda db, offset, limit: rows[offset:offset + limit], key,
-                  skip)
+                  skip, rows)
 
 
 def _cell(value) -> str:
@@ -163,9 +164,19 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         self._previous, self._pages = self._pages, {}
         self._asked.clear()
-        page = self.cursor // PAGE_SIZE         # the rows in view first: a filtered count may scan the table
-        self._asked[page] = load(self, f"page:{page}", self.source.page, page * PAGE_SIZE, PAGE_SIZE)
+        if self.source.rows is not None:
+            self._previous = {}
+            self._got_count(len(self.source.rows))
+            return
+        self._ask(self.cursor // PAGE_SIZE)     # the rows in view first: a filtered count may scan the table
         self._count_request = load(self, "count", self.source.count)
+
+    def _ask(self, page: int) -> None:
+        rows = self.source.rows
+        if rows is not None:
+            self._got_page(page, rows[page * PAGE_SIZE:(page + 1) * PAGE_SIZE])
+        else:
+            self._asked[page] = load(self, f"page:{page}", self.source.page, page * PAGE_SIZE, PAGE_SIZE)
 
     def _known_rows(self) -> int:
         """The count, or until it is read, the rows of the first page."""
@@ -191,29 +202,33 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_loaded(self, message: Loaded) -> None:
         message.stop()
         if message.purpose == "count":
-            if message.number != self._count_request:
-                return
-            self.row_count = message.result
-            self.virtual_size = Size(sum(self._widths) + len(self._widths), self.row_count + 1)
-            self.cursor = min(self.cursor, max(0, self.row_count - 1))
-            self._want_visible()
+            if message.number == self._count_request:
+                self._got_count(message.result)
         elif message.purpose == "export":
             path, rows = message.result
             self.app.notify(self.app.t("export.done", count=rows, path=path))
             self.post_message(self.Exported(path, rows))
         elif message.purpose.startswith("page:"):
             page = int(message.purpose[5:])
-            if self._asked.get(page) != message.number:
-                return
-            self._pages[page] = message.result
-            getattr(self.app, "rows_shown", lambda: None)()
-            if self.row_count is None and page == 0:
-                self.virtual_size = Size(sum(self._widths) + len(self._widths), len(message.result) + 1)
-            while len(self._pages) > CACHED_PAGES:
-                self._pages.pop(next(iter(self._pages)))
-            self.refresh()
-            if self.cursor // PAGE_SIZE == page:
-                self.post_message(self.Highlighted(self, self.cursor, self.current_row))
+            if self._asked.get(page) == message.number:
+                self._got_page(page, message.result)
+
+    def _got_count(self, count: int) -> None:
+        self.row_count = count
+        self.virtual_size = Size(sum(self._widths) + len(self._widths), self.row_count + 1)
+        self.cursor = min(self.cursor, max(0, self.row_count - 1))
+        self._want_visible()
+
+    def _got_page(self, page: int, rows: Sequence[tuple]) -> None:
+        self._pages[page] = rows
+        getattr(self.app, "rows_shown", lambda: None)()
+        if self.row_count is None and page == 0:
+            self.virtual_size = Size(sum(self._widths) + len(self._widths), len(rows) + 1)
+        while len(self._pages) > CACHED_PAGES:
+            self._pages.pop(next(iter(self._pages)))
+        self.refresh()
+        if self.cursor // PAGE_SIZE == page:
+            self.post_message(self.Highlighted(self, self.cursor, self.current_row))
 
     def on_failed(self, message: Failed) -> None:
         if message.purpose.startswith("page:"):
@@ -226,7 +241,7 @@ class VirtualTable(ScrollView, can_focus=True):
         wanted = {top // PAGE_SIZE, max(0, top + self.size.height) // PAGE_SIZE, self.cursor // PAGE_SIZE}
         for page in sorted(wanted):
             if page * PAGE_SIZE < max(self.row_count, 1) and page not in self._pages and page not in self._asked:
-                self._asked[page] = load(self, f"page:{page}", self.source.page, page * PAGE_SIZE, PAGE_SIZE)
+                self._ask(page)
         self.refresh()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
