@@ -65,18 +65,22 @@ class StaleChannel(BaseModel):
     last_import: str | None            # UTC instant of its latest orders batch, None: never
 
 
-class Dashboard(BaseModel):
+class StockAndOrders(BaseModel):
+    """The dashboard's lists that read the stock and the order book (the slower half)."""
+    short: list[ShortSku] = []
+    short_total: int = 0
+    late: list[LateOrder] = []         # most days past the ship-by first
+    late_total: int = 0
+    stale: list[StaleChannel] = []
+
+
+class Dashboard(StockAndOrders):
     today: str
     kpi_day: str                       # the day the tiles describe
     kpis: list[KpiTile]
     close: CloseStatus | None
     owners: dict[str, int]             # open exceptions by owner, most first
     t3: list[ExceptionInfo]
-    short: list[ShortSku]
-    short_total: int
-    late: list[LateOrder] = []         # most days past the ship-by first
-    late_total: int = 0
-    stale: list[StaleChannel]
 
 
 def _tiles_from_close(report: CloseReport) -> list[KpiTile]:
@@ -111,6 +115,13 @@ def stale_channels(db: Database, day) -> list[StaleChannel]:
 
 
 def dashboard(db: Database) -> Dashboard:
+    """Everything at once: `close_and_exceptions` and `stock_and_orders` together."""
+    return close_and_exceptions(db).model_copy(update=dict(stock_and_orders(db)))
+
+
+def close_and_exceptions(db: Database) -> Dashboard:
+    """The quick half: KPI tiles, the last close, open exceptions by owner and the T-3 list;
+    its stock and order lists are left empty (a face may read them beside it)."""
     today = clock.today()
     yesterday = today - timedelta(days=1)
     try:
@@ -125,13 +136,19 @@ def dashboard(db: Database) -> Dashboard:
         kpi_day, tiles, close = yesterday.isoformat(), _tiles_computed(db, yesterday), None
     open_items = list(list_exceptions(db, open_only=True))
     owners = dict(Counter(e.owner for e in open_items).most_common())
+    return Dashboard(today=today.isoformat(), kpi_day=kpi_day, kpis=tiles, close=close, owners=owners,
+                     t3=[e for e in open_items if e.forced])
+
+
+def stock_and_orders(db: Database) -> StockAndOrders:
+    """Oversold and short SKUs, orders past their ship-by, stale channels."""
+    today = clock.today()
     short = [ShortSku(sku=p.sku, location=p.location, atp=p.atp, safety_stock=p.safety_stock, status=p.status)
              for p in positions(db, short=True)]
     short.sort(key=lambda s: (s.status != "oversold", s.atp - s.safety_stock, s.sku, s.location))
     late, late_total = past_ship_by(db, today)
-    return Dashboard(today=today.isoformat(), kpi_day=kpi_day, kpis=tiles, close=close, owners=owners,
-                     t3=[e for e in open_items if e.forced], short=short[:SHORT_SHOWN], short_total=len(short),
-                     late=late, late_total=late_total, stale=stale_channels(db, yesterday))
+    return StockAndOrders(short=short[:SHORT_SHOWN], short_total=len(short), late=late, late_total=late_total,
+                          stale=stale_channels(db, today - timedelta(days=1)))
 
 
 def past_ship_by(db: Database, today) -> tuple[list[LateOrder], int]:

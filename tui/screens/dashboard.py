@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Label, Static
 
 from omnictl import clock
-from omnictl.dashboard import dashboard
+from omnictl.dashboard import close_and_exceptions, stock_and_orders
 from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.widgets.keybar import KeyBar
 from tui.work import Loaded, load
@@ -205,13 +205,22 @@ class DashboardScreen(ConsoleScreen):
             self.app.screen.show_shortages()
 
     def refresh_data(self) -> None:
-        load(self, "dashboard", dashboard)
+        """Two reads side by side: the close and exceptions come first; the stock and order
+        lists (a scan of the book at a million lines) fill in when ready."""
+        load(self, "dashboard", close_and_exceptions)
+        load(self, "lists", stock_and_orders)
 
     def on_loaded(self, message: Loaded) -> None:
+        t = self.app.t
+        if message.purpose == "lists":
+            lists = message.result
+            self.query_one("#late", Static).update(late_text(lists, t))
+            self.query_one("#short", Static).update(short_text(lists, t))
+            self.query_one("#stale", Static).update(stale_text(lists, t))
+            return
         if message.purpose != "dashboard":
             return
         board = self.board = message.result
-        t = self.app.t
         source = t("dash.from_close") if board.close is not None else t("dash.computed")
         self.query_one("#dash-title", Label).update(t("dash.title", today=board.today, day=board.kpi_day,
                                                      source=source))
@@ -222,8 +231,5 @@ class DashboardScreen(ConsoleScreen):
             widget.border_subtitle = t.word(tile.status)
         self.query_one("#close-status", Static).update(close_text(board, t))
         self.query_one("#t3", Static).update(t3_text(board, t))
-        self.query_one("#late", Static).update(late_text(board, t))
         self.query_one("#owners", Static).update(owners_text(board, t))
-        self.query_one("#short", Static).update(short_text(board, t))
-        self.query_one("#stale", Static).update(stale_text(board, t))
         getattr(self.app, "rows_shown", lambda: None)()
