@@ -230,3 +230,18 @@ def test_a_preview_writes_nothing_and_the_same_quantities_counted_later_are_a_ne
     assert later.already_applied_as is None and later.moves_posted == 1
     assert on_hand(demo_db, "QS-DL-OAK", "WH-HZ")[("QS-DL-OAK", "WH-HZ")] == 5.0
     assert count_rows(demo_db) == counts + 2
+
+
+async def test_a_scanner_burst_counts_each_code_on_its_own(demo_db):
+    """Keys as a fast scanner sends them, all queued before any is handled."""
+    from textual import events
+
+    app = stock_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_count(pilot)
+        for character in "QS-DL-OAK\rQS-DL-WAL\rQS-DL-OAK\rNOPE\r":
+            app.post_message(events.Key("enter" if character == "\r" else character, character))
+        await settle(pilot)
+        assert app.screen.counted == {"QS-DL-OAK": 2.0, "QS-DL-WAL": 1.0}
+        assert app.screen.query_one("#scan", Input).value == ""
+        assert "NOPE is not a known SKU or barcode; not counted" in messages(app)

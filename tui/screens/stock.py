@@ -16,6 +16,7 @@ something was counted.
 from __future__ import annotations
 
 from rich.markup import escape
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -68,6 +69,21 @@ def parse_entry(text: str) -> tuple[str, float] | None:
         return None
 
 
+class ScanField(Input):
+    """The count's scan field. Enter takes what was typed before it and empties the field in
+    the same step: Input's own Enter runs later, after the keys behind it, so a scanner's burst
+    (`CODE⏎CODE⏎`) would run two codes together and the clearing would eat the next one."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            value, self.value = self.value, ""
+            self.post_message(self.Submitted(self, value))
+            return
+        await super()._on_key(event)
+
+
 class StockScreen(ConsoleScreen):
     BINDINGS = [
         Binding("s", "shortage", "key.shortage"),
@@ -101,7 +117,7 @@ class StockScreen(ConsoleScreen):
         yield VirtualTable(id="moves")
         with Vertical(id="count-panel"):
             yield Label("", id="count-title", classes="section")
-            yield Input(placeholder=t("stock.scan"), id="scan")
+            yield ScanField(placeholder=t("stock.scan"), id="scan")
             yield Label("", id="count-note")
             yield VirtualTable(id="counted")
             yield Label("", id="count-totals")
@@ -204,7 +220,6 @@ class StockScreen(ConsoleScreen):
         event.stop()
         if event.input.id != "scan" or not self.app.counting:
             return
-        event.input.value = ""
         entry = parse_entry(event.value)
         if entry is None:
             if event.value.strip():
