@@ -123,7 +123,7 @@ async def test_escape_asks_before_discarding_with_cancel_focused(demo_db):
         assert app.screen.focused.id == "cancel"
         await scan(pilot, OAK_BARCODE)                     # a stray scan and Enter keeps the count
         assert app.counting and isinstance(app.screen, StockScreen)
-        assert app.screen.counted == {OAK_BARCODE: 1.0, "QS-DL-WAL": 2.0}
+        assert app.screen.counted == {"QS-DL-OAK": 1.0, "QS-DL-WAL": 2.0}
         assert app.screen.query_one("#scan", Input).has_focus
         await pilot.press("escape")
         await settle(pilot)
@@ -168,8 +168,10 @@ async def test_an_unknown_code_is_refused_at_once_with_the_bell(demo_db):
         assert app.screen.counted == {}
         await scan(pilot, "NOPE-123*3")                    # known unknown: refused without a lookup
         assert rings == [1, 1] and app.screen.counted == {}
+        await scan(pilot, "[/b]X")                          # typed text is shown as it is
+        assert str(note.render()) == "[/b]X is not a known SKU or barcode; not counted"
         await scan(pilot, OAK_BARCODE)
-        assert app.screen.counted == {OAK_BARCODE: 1.0} and not note.display
+        assert app.screen.counted == {"QS-DL-OAK": 1.0} and not note.display
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "unknown" not in app.screen.body
@@ -185,7 +187,7 @@ async def test_scans_before_the_lookup_answers_all_count(demo_db):
             await pilot.press(*OAK_BARCODE, "enter", *OAK_BARCODE, "enter", *"NOPE", "enter", "f2")
             assert stock.counted == {} and stock.pending == {OAK_BARCODE: 2.0, "NOPE": 1.0}
         await settle(pilot)
-        assert stock.counted == {OAK_BARCODE: 2.0} and stock.pending == {}
+        assert stock.counted == {"QS-DL-OAK": 2.0} and stock.pending == {}
         assert isinstance(app.screen, Confirm)
 
 
@@ -244,4 +246,8 @@ async def test_a_scanner_burst_counts_each_code_on_its_own(demo_db):
         await settle(pilot)
         assert app.screen.counted == {"QS-DL-OAK": 2.0, "QS-DL-WAL": 1.0}
         assert app.screen.query_one("#scan", Input).value == ""
+        await scan(pilot, OAK_BARCODE)                     # the same SKU by barcode: the same line
+        oak, wal = (on_hand(demo_db, sku, "WH-HZ")[(sku, "WH-HZ")] for sku in ("QS-DL-OAK", "QS-DL-WAL"))
+        assert app.screen.count_rows() == [(f"QS-DL-OAK ({OAK_BARCODE})", 3.0, oak, 3.0 - oak),
+                                           ("QS-DL-WAL", 1.0, wal, 1.0 - wal)]
         assert "NOPE is not a known SKU or barcode; not counted" in messages(app)

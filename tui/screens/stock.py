@@ -100,7 +100,8 @@ class StockScreen(ConsoleScreen):
         self.sku: str | None = None
         self.locations: list[tuple[str, str]] = []
         self.count_location: str | None = None
-        self.counted: dict[str, float] = {}                  # code → units counted (known SKUs only)
+        self.counted: dict[str, float] = {}                  # SKU → units counted (by code or barcode)
+        self.scanned_as: dict[str, str] = {}                 # SKU → the barcode last scanned for it
         self.pending: dict[str, float] = {}                  # code → units scanned while it is looked up
         self.books: dict[str, tuple[str, float | None]] = {}  # code → (SKU, book here; None: no SKU)
         self.preview = None
@@ -118,7 +119,7 @@ class StockScreen(ConsoleScreen):
         with Vertical(id="count-panel"):
             yield Label("", id="count-title", classes="section")
             yield ScanField(placeholder=t("stock.scan"), id="scan")
-            yield Label("", id="count-note")
+            yield Label("", id="count-note", markup=False)
             yield VirtualTable(id="counted")
             yield Label("", id="count-totals")
         yield KeyBar()
@@ -206,7 +207,7 @@ class StockScreen(ConsoleScreen):
             return
         self.count_location = location
         self.app.counting = True
-        self.counted, self.books, self.pending, self.preview = {}, {}, {}, None
+        self.counted, self.scanned_as, self.books, self.pending, self.preview = {}, {}, {}, {}, None
         self.finish_waiting = self.previewing = False
         self._browsing(False)
         self.query_one("#count-title", Label).update(
@@ -223,7 +224,7 @@ class StockScreen(ConsoleScreen):
         entry = parse_entry(event.value)
         if entry is None:
             if event.value.strip():
-                self.app.notify(self.app.t("stock.bad_entry", text=event.value), severity="warning")
+                self.app.notify(self.app.t("stock.bad_entry", text=event.value), severity="warning", markup=False)
             return
         code, amount = entry
         if code in self.books:
@@ -259,11 +260,14 @@ class StockScreen(ConsoleScreen):
         if book[1] is None:
             text = self.app.t("stock.unknown_code", code=code)
             self._note(text)
-            self.app.notify(text, severity="warning", timeout=8)
+            self.app.notify(text, severity="warning", timeout=8, markup=False)
             self.app.bell()
             return
         self._note("")
-        self.counted[code] = self.counted.get(code, 0.0) + amount
+        sku = book[0]                         # a SKU scanned by code and by barcode is one line
+        self.counted[sku] = self.counted.get(sku, 0.0) + amount
+        if code != sku:
+            self.scanned_as[sku] = code
         self._show_count()
 
     def _note(self, text: str) -> None:
@@ -273,10 +277,11 @@ class StockScreen(ConsoleScreen):
 
     def count_rows(self) -> list[tuple]:
         rows = []
-        for code, quantity in self.counted.items():
-            sku, book = self.books.get(code, (code, None))
+        for sku, quantity in self.counted.items():
+            code = self.scanned_as.get(sku, sku)
+            book = self.books[code][1]
             shown = sku if sku == code else f"{sku} ({code})"
-            rows.append((shown, quantity, book, None if book is None else quantity - book))
+            rows.append((shown, quantity, book, quantity - book))
         return rows
 
     def _show_count(self) -> None:
@@ -349,7 +354,7 @@ class StockScreen(ConsoleScreen):
             self._end_count()
             return
         t = self.app.t
-        skus = {self.books.get(code, (code, None))[0] for code in self.counted} | set(self.pending)
+        skus = set(self.counted) | set(self.pending)
         units = sum(self.counted.values()) + sum(self.pending.values())
         body = t("stock.leave_body", skus=t.plural("stock.counted_skus", len(skus)),
                  units=t.plural("stock.units", units))
@@ -364,7 +369,7 @@ class StockScreen(ConsoleScreen):
 
     def _end_count(self) -> None:
         self.app.counting = False
-        self.counted, self.pending, self.finish_waiting = {}, {}, False
+        self.counted, self.scanned_as, self.pending, self.finish_waiting = {}, {}, {}, False
         self._browsing(True)
         self.query_one("#positions", VirtualTable).focus()
         self.app.refresh_bindings()
