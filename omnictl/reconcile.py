@@ -96,26 +96,46 @@ def reconcile_file(db: Database, path: str | Path, *, kind: str = "count", locat
 def reconcile_counts(db: Database, location: str, counted: dict[str, float], *, at: str | None = None,
                      scope: str = "partial", tolerance: str | None = None, apply: bool = False,
                      reason: str | None = None, actor: str = "unknown") -> ReconcileReport:
-    """A count entered by hand or scanner (SKU code or barcode → quantity at `location`), compared
-    and applied exactly as a count file is. Pass the preview's `counted_at` as `at` when applying,
-    so the confirmed count is the one that was shown."""
+    """A count entered by hand or scanner (SKU code or barcode → quantity at `location`), stored,
+    compared and (with `apply`) applied exactly as a count file is, in one transaction. Pass the
+    preview's `counted_at` as `at` when applying, so the confirmed count is the one that was shown."""
+    snapshot, counted_at, limit = _entered(db, location, counted, at, scope, tolerance)
+    if apply and not (reason or "").strip():
+        raise UsageError("say why the book is corrected (kept with every move)")
+    return _reconcile(db, snapshot, "count", location, counted_at, scope, limit, apply, reason, actor)
+
+
+def preview_counts(db: Database, location: str, counted: dict[str, float], *, at: str | None = None,
+                   scope: str = "partial", tolerance: str | None = None) -> ReconcileReport:
+    """What `reconcile_counts` would store and apply, read only: nothing is written, so a count
+    that is looked at and cancelled leaves no trace (`count_id` is None)."""
+    snapshot, counted_at, limit = _entered(db, location, counted, at, scope, tolerance)
+    report = _compare(db, snapshot, "count", location, counted_at, scope, limit)
+    report.late_moves = late_moves(db, snapshot.locations)
+    return report
+
+
+def _entered(db: Database, location: str, counted: dict[str, float], at: str | None, scope: str,
+             tolerance: str | None) -> tuple[Snapshot, str, Tolerance]:
+    """An entered count as a snapshot. Its identity is place, time and lines: the same quantities
+    counted again later are a new count (the book may have moved since), while applying one
+    confirmation twice (same `at`) stays once."""
     if not counted:
         raise UsageError("nothing was counted: scan or type a SKU first")
     if db.one("SELECT 1 FROM location WHERE code = ?", (location,)) is None:
         raise NotFound(f"no location '{location}'; `omnictl master import locations FILE` adds them")
-    if apply and not (reason or "").strip():
-        raise UsageError("say why the book is corrected (kept with every move)")
     if scope not in SCOPES:
         raise UsageError(f"scope '{scope}' is not one of {', '.join(SCOPES)}")
     limit = parse_tolerance(tolerance)
     counted_at = check_time(at, "--at") or clock.utc_now_iso()
     text = "\n".join(f"{code}\t{quantity!r}" for code, quantity in sorted(counted.items()))
-    snapshot = Snapshot(Path(f"count at {location}"), hashlib.sha256(f"{location}\n{text}".encode()).hexdigest(),
+    snapshot = Snapshot(Path(f"count at {location}"),
+                        hashlib.sha256(f"{location}\n{counted_at}\n{text}".encode()).hexdigest(),
                         "entered", locations=[location], rows_read=len(counted))
     codes = resolve_codes(db, list(counted))
     snapshot.rows = [SnapshotRow(codes[code], location, float(quantity), row_no)
                      for row_no, (code, quantity) in enumerate(counted.items(), start=1)]
-    return _reconcile(db, snapshot, "count", location, counted_at, scope, limit, apply, reason, actor)
+    return snapshot, counted_at, limit
 
 
 def resolve_codes(db: Database, codes: list[str]) -> dict[str, str]:

@@ -107,19 +107,37 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "stock.count_title": ("COUNT at {location}: scan or type a code, Enter adds 1; CODE*N adds N",
                           "盘点 {location}: 扫码或输入编码, 回车加 1; 编码*N 加 N"),
     "stock.scan": ("scan a barcode or type a SKU", "扫描条码或输入 SKU"),
-    "stock.count_location": ("count location", "盘点库位"),
-    "stock.unknown_code": ("'{code}' is no master SKU or barcode; it is kept and listed as unknown",
-                           "“{code}”不是主数据 SKU 或条码; 已记录, 将列为未知"),
+    "stock.count_location": ("No location to count: `omnictl master import locations FILE` adds them",
+                             "没有可盘点的库位: 请用 `omnictl master import locations FILE` 添加"),
+    "stock.pick_location": ("Count which location?", "盘点哪个库位?"),
+    "stock.pick_hint": ("↑↓ choose · Enter starts the count · Esc cancels", "↑↓ 选择 · 回车开始盘点 · Esc 取消"),
+    "stock.unknown_code": ("{code} is not a known SKU or barcode; not counted",
+                           "{code} 不是已知的 SKU 或条码; 未计入"),
     "stock.bad_entry": ("'{text}' is not CODE or CODE*QUANTITY", "“{text}”格式应为 编码 或 编码*数量"),
     "stock.confirm_title": ("Apply this count at {location}?", "应用 {location} 的盘点?"),
-    "stock.confirm_lines": ("{differences} differences, value {value}; {unknown} unknown codes",
-                            "{differences} 项差异, 金额 {value}; {unknown} 个未知编码"),
+    "stock.confirm_lines": ("{differences}, value {value}", "{differences}, 金额 {value}"),
+    "stock.differences.one": ("{count} difference", "{count} 项差异"),
+    "stock.differences.other": ("{count} differences", "{count} 项差异"),
+    "stock.unknown_codes.one": ("{count} unknown code (not applied)", "{count} 个未知编码 (不应用)"),
+    "stock.unknown_codes.other": ("{count} unknown codes (not applied)", "{count} 个未知编码 (不应用)"),
     "stock.reason": ("reason (kept with every move)", "原因 (记录在每条流水上)"),
     "stock.default_reason": ("counted in the console", "控制台盘点"),
-    "stock.applied": ("Count applied: {moves} correcting moves posted", "盘点已应用: 过账 {moves} 条调整"),
+    "stock.applied.one": ("Count applied: {count} correcting move posted", "盘点已应用: 过账 {count} 条调整"),
+    "stock.applied.other": ("Count applied: {count} correcting moves posted", "盘点已应用: 过账 {count} 条调整"),
+    "stock.already_applied": ("This count was applied before (count {count}); nothing posted again",
+                              "该盘点已应用过 (盘点 {count}); 未重复过账"),
     "stock.count_left": ("Count left; nothing was applied", "已退出盘点, 未应用任何调整"),
+    "stock.leave_title": ("Leave the count?", "退出盘点?"),
+    "stock.leave_body": ("{skus} ({units}) will be discarded; nothing is applied.",
+                         "{skus} ({units}) 将被丢弃; 不应用任何调整。"),
+    "stock.counted_skus.one": ("{count} counted SKU", "已盘 {count} 个 SKU"),
+    "stock.counted_skus.other": ("{count} counted SKUs", "已盘 {count} 个 SKU"),
+    "stock.units.one": ("{count} unit", "{count} 件"),
+    "stock.units.other": ("{count} units", "{count} 件"),
     "stock.counting_keys_off": ("Counting: screen keys are off (Esc leaves the count)",
                                 "盘点中: 页面快捷键已关闭 (Esc 退出盘点)"),
+    "location.warehouse": ("warehouse", "仓库"),
+    "location.store": ("store", "门店"),
     # plan
     "plan.title": ("Plan by {by}, {start} → {end}", "排产 (按{by}), {start} → {end}"),
     "plan.by.resource": ("resource", "资源"),
@@ -151,6 +169,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "dialog.ok": ("OK", "确定"),
     "dialog.accept": ("Accept", "接受"),
     "dialog.apply": ("Apply", "应用"),
+    "dialog.discard": ("Discard", "放弃"),
     "dialog.cancel": ("Cancel", "取消"),
     "dialog.close": ("Close", "关闭"),
     "dialog.record": ("Record", "记录"),
@@ -357,6 +376,11 @@ class Catalogue:
         entry = CATALOGUE.get(key)
         text = entry[self._column] if entry else key
         return text.format(**values) if values else text
+
+    def plural(self, key: str, count: float, /, **values) -> str:
+        """`key.one` for exactly 1, else `key.other` (Chinese has one form: both entries say
+        the same); `{count}` in the text is the number."""
+        return self(f"{key}.{'one' if count == 1 else 'other'}", count=f"{count:g}", **values)
 
     def word(self, word: str, kind: str = "value") -> str:
         """A stored word (a status) in the chosen language; an unknown word as it is. `kind`

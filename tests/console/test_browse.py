@@ -13,7 +13,7 @@ from omnictl.errors import InputFileError, NotFound, UsageError
 from omnictl.inventory import on_hand
 from omnictl.order_card import order_card
 from omnictl.orders import STATUSES
-from omnictl.reconcile import book_for_code, reconcile_counts
+from omnictl.reconcile import book_for_code, preview_counts, reconcile_counts
 from omnictl.tableexport import export_table, pages_of, safe_cell
 
 
@@ -113,13 +113,15 @@ def test_export_refuses_unknown_format_and_missing_folder(tmp_path):
 def test_entered_count_previews_then_applies_once(demo_db):
     sku, book = book_for_code(demo_db, "WH-HZ", "6975321001019")          # a barcode names its SKU
     assert sku == "QS-DL-OAK" and book == on_hand(demo_db, sku, "WH-HZ").get((sku, "WH-HZ"), 0.0)
-    preview = reconcile_counts(demo_db, "WH-HZ", {"6975321001019": book + 2, "NO-SUCH": 1})
+    counts = demo_db.scalar("SELECT count(*) FROM stock_count")
+    preview = preview_counts(demo_db, "WH-HZ", {"6975321001019": book + 2, "NO-SUCH": 1})
     assert [(line.sku, line.difference) for line in preview.lines] == [("QS-DL-OAK", 2.0)]
     assert [u.sku for u in preview.unknown_skus] == ["NO-SUCH"]
     assert on_hand(demo_db, sku, "WH-HZ")[(sku, "WH-HZ")] == book
+    assert preview.count_id is None and demo_db.scalar("SELECT count(*) FROM stock_count") == counts
     applied = reconcile_counts(demo_db, "WH-HZ", {"6975321001019": book + 2, "NO-SUCH": 1}, at=preview.counted_at,
                                apply=True, reason="shelf count", actor="ann")
-    assert applied.count_id == preview.count_id and applied.moves_posted == 1
+    assert applied.count_id is not None and applied.moves_posted == 1
     assert on_hand(demo_db, sku, "WH-HZ")[(sku, "WH-HZ")] == book + 2
 
 

@@ -191,7 +191,7 @@ async def test_count_mode_barcode_digits_never_switch_screens_and_apply_after_co
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await settle(pilot)
-        await pilot.press("c")
+        await pilot.press("c", "enter")                  # the first location offered
         await settle(pilot)
         assert app.counting and app.screen.query_one("#scan", Input).has_focus
         location = app.screen.count_location
@@ -226,14 +226,18 @@ async def test_count_cancelled_at_the_confirmation_applies_nothing(demo_db):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await settle(pilot)
-        await pilot.press("c", *"QS-DL-OAK", "enter")
+        await pilot.press("c", "enter")
+        await settle(pilot)
+        await pilot.press(*"QS-DL-OAK", "enter")
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
         assert app.counting and isinstance(app.screen, StockScreen)
-        await pilot.press("escape")                       # leaves the count
+        await pilot.press("escape")                       # leaves the count, once confirmed
+        await settle(pilot)
+        await pilot.click("#accept")
         await settle(pilot)
         assert not app.counting
     assert demo_db.scalar("SELECT count(*) FROM stock_move") == moves

@@ -33,7 +33,7 @@ def _keys(*keys):
     ("orders", ("2",)),
     ("order_card", ("2", "enter")),
     ("stock", ("3",)),
-    ("stock_count", ("3", "c", *"6975321001019", "enter", *"6975321001019", "enter")),
+    ("stock_count", ("3", "c", "enter", *"6975321001019", "enter", *"6975321001019", "enter")),
     ("plan", ("4",)),
     ("plan_by_order", ("4", "b")),
     ("imports", ("7",)),

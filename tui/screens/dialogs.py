@@ -42,11 +42,12 @@ class AskText(ModalScreen[str | None]):
 
 
 class Confirm(ModalScreen[str | None]):
-    """Show what will happen and ask before doing it: dismisses with the reason given, or None."""
+    """Show what will happen and ask before doing it: dismisses with the reason given, or None.
+    Without a `reason_label` there is no reason to give: accepting dismisses with `reason`."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, body: str, accept: str, reason_label: str, reason: str) -> None:
+    def __init__(self, title: str, body: str, accept: str, reason_label: str | None = None, reason: str = "") -> None:
         super().__init__(classes="dialog-screen")
         self.title_text, self.body, self.accept = title, body, accept
         self.reason_label, self.reason = reason_label, reason
@@ -56,8 +57,9 @@ class Confirm(ModalScreen[str | None]):
             yield Label(self.title_text, classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self.body, markup=False)
-            yield Label(self.reason_label)
-            yield Input(self.reason, id="reason")
+            if self.reason_label is not None:
+                yield Label(self.reason_label)
+                yield Input(self.reason, id="reason")
             with Horizontal(classes="buttons"):
                 yield Button(self.accept, variant="warning", id="accept")
                 yield Button(self.app.t("dialog.cancel"), id="cancel")
@@ -71,7 +73,7 @@ class Confirm(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        reason = self.query_one("#reason", Input).value.strip()
+        reason = self.query_one("#reason", Input).value.strip() if self.reason_label is not None else ""
         self.dismiss(reason or self.reason if event.button.id == "accept" else None)
 
     def action_cancel(self) -> None:
@@ -175,6 +177,45 @@ class FormDialog(ModalScreen[dict | None]):
             self.query_one(f"#field-{missing.name}").focus()
             return
         self.dismiss(answers)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Choose(ModalScreen[str | None]):
+    """Pick one of `choices` (value, label): arrows move, Enter picks, Esc cancels (None). The
+    digit keys do nothing here, so a barcode scanned too early never switches screens behind it."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"),
+                *(Binding(str(digit), "ignore", show=False) for digit in range(10))]
+
+    def __init__(self, title: str, hint: str, choices: list[tuple[str, str]], default: str | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.hint, self.choices, self.default = title, hint, choices, default
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield OptionList(*(Option(label, id=value) for value, label in self.choices), id="choices")
+            yield Label(self.hint, classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        from textual.widgets import OptionList
+
+        choices = self.query_one("#choices", OptionList)
+        values = [value for value, _ in self.choices]
+        choices.highlighted = values.index(self.default) if self.default in values else 0
+        choices.focus()
+
+    def on_option_list_option_selected(self, event) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_ignore(self) -> None:
+        pass
 
     def action_cancel(self) -> None:
         self.dismiss(None)
