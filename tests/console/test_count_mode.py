@@ -177,15 +177,22 @@ async def test_an_unknown_code_is_refused_at_once_with_the_bell(demo_db):
         assert "unknown" not in app.screen.body
 
 
-async def test_scans_before_the_lookup_answers_all_count(demo_db):
+async def test_scans_before_the_lookup_answers_all_count(demo_db, monkeypatch):
     """The first scan of a code waits for its lookup; finishing waits for the answers."""
+    import threading
+
+    from tui.screens import stock as stock_screen
+
+    release, lookup = threading.Event(), stock_screen.book_for_code
+    monkeypatch.setattr(stock_screen, "book_for_code", lambda *a, **k: (release.wait(20), lookup(*a, **k))[1])
     app = stock_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await start_count(pilot)
         stock = app.screen
-        with app.db_lock:                                  # no lookup can answer while the keys arrive
-            await pilot.press(*OAK_BARCODE, "enter", *OAK_BARCODE, "enter", *"NOPE", "enter", "f2")
-            assert stock.counted == {} and stock.pending == {OAK_BARCODE: 2.0, "NOPE": 1.0}
+        # no lookup can answer while the keys arrive
+        await pilot.press(*OAK_BARCODE, "enter", *OAK_BARCODE, "enter", *"NOPE", "enter", "f2")
+        assert stock.counted == {} and stock.pending == {OAK_BARCODE: 2.0, "NOPE": 1.0}
+        release.set()
         await settle(pilot)
         assert stock.counted == {"QS-DL-OAK": 2.0} and stock.pending == {}
         assert isinstance(app.screen, Confirm)

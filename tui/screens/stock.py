@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select
 
-from omnictl import browse
+from omnictl import browse, clock
 from omnictl.importer import actor_name
 from omnictl.inventory import list_moves, positions
 from omnictl.reconcile import book_for_code, preview_counts, reconcile_counts
@@ -51,7 +51,7 @@ def _positions(db, location: str | None, short: bool) -> list[tuple]:
 
 def _moves(db, sku: str, location: str | None) -> list[tuple]:
     moves = list(list_moves(db, sku, location=location))[-MOVES_SHOWN:]
-    return [(m.effective_at.replace("T", " ")[:16], m.location, m.quantity, m.kind, m.balance, m.reason or m.ref or "")
+    return [(clock.local(m.effective_at, "%Y-%m-%d %H:%M"), m.location, m.quantity, m.kind, m.balance, m.reason or m.ref or "")
             for m in reversed(moves)]
 
 
