@@ -39,6 +39,7 @@ from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
 from omnictl.exceptions import (
     OPEN,
+    WORK_ACTIONS,
     ExceptionInfo,
     change,
     ladder,
@@ -89,6 +90,11 @@ class Finding:
 
 def _q(value: float) -> str:
     return V.quantity_text(round(value, 3))
+
+
+def _count(number: float, noun: str) -> str:
+    """'1 unit', '2 units', '1.5 units'."""
+    return f"{_q(number)} {noun}{'' if number == 1 else 's'}"
 
 
 def parse_day(text: str | date | None) -> date:
@@ -200,7 +206,7 @@ def _production(cx: _Context) -> tuple[str, list[str], list[Finding]]:
         total[0] += behind
         total[1] += hours
         total[2] += 1
-    details = [f"{center}: {count} operation(s) behind plan, {_q(qty)} unit(s), {hours:.1f} h"
+    details = [f"{center}: {_count(count, 'operation')} behind plan, {_count(qty, 'unit')}, {hours:.1f} h"
                for center, (qty, hours, count) in sorted(by_center.items())]
     details += [f.finding for f in found]
     return ("fail" if found else "ok"), details, found
@@ -481,11 +487,12 @@ def _t3_status(cx: _Context, found_ids: list[int]) -> tuple[str, list[str]]:
                           f"AND status IN ({', '.join('?' * len(OPEN))}) ORDER BY id", OPEN)
     details = [f"#{r['id']} {r['subject']}: {r['status']}, owner {r['owner']}, "
                + (f"action {r['action']}, to be resolved" if r["action"] else
-                  "needs an action (expedite, split, overtime, outsource, renegotiate, accept late)")
+                  f"needs an action ({', '.join(WORK_ACTIONS)})")
                + f", deadline {r['deadline']}" for r in pending]
     closed = len(found_ids) - sum(1 for r in pending if r["id"] in set(found_ids))
     if found_ids:
-        details.insert(0, f"{len(found_ids)} T-{cx.t_minus} finding(s) on {cx.d}; {closed} with the loop closed")
+        details.insert(0, f"{_count(len(found_ids), f'T-{cx.t_minus} finding')} on {cx.d}; "
+                          f"{closed} with the loop closed")
     return ("fail" if pending else "ok"), details
 
 

@@ -6,7 +6,9 @@ from `close.owner.*`, by check and work center). The close opens exceptions, key
 subject so a re-run never duplicates one; people assign, act and resolve them here. Every
 change is an append-only event with actor, time, the fields before and after, and a note.
 
-Statuses: open → acted (an action from the fixed list is recorded) → resolved; an action
+Statuses: open → acted (an action from its check's fixed list is recorded: production and
+T-3 work is expedited, split, ... or re-dated; channel data is re-imported or mapped; stock
+is recounted or adjusted; see ACTIONS_BY_CHECK) → resolved; an action
 `renegotiate` with a new date and a reason re-dates it (closed, unless the new date comes
 within the T-minus window again while the work is unfinished). The close clears a
 deviation it no longer finds ('cleared'), except a T-3 exception, whose loop a person closes.
@@ -24,7 +26,17 @@ from omnictl import audit, clock, settings
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
 
-ACTIONS = ("expedite", "split", "overtime", "outsource", "renegotiate", "accept late")
+# The actions a person can record, by the check that found the exception: late work is
+# expedited or re-dated; a channel's data is imported again or mapped; stock is recounted.
+WORK_ACTIONS = ("expedite", "split", "overtime", "outsource", "renegotiate", "accept late")
+ACTIONS_BY_CHECK = {
+    "channels": ("re-import", "map SKU", "fix at source", "accept"),
+    "production": WORK_ACTIONS,
+    "consumption": ("correct issue", "update BOM", "investigate", "accept"),
+    "stock": ("recount", "adjust", "investigate", "accept"),
+    "t3": WORK_ACTIONS,
+}
+ACTIONS = tuple(dict.fromkeys(a for actions in ACTIONS_BY_CHECK.values() for a in actions))
 OPEN = ("open", "acted")
 CLOSED = ("resolved", "redated", "cleared")
 CHUNK = 500                     # ids per query: well inside SQLite's limit on parameters
@@ -174,11 +186,26 @@ def assign(db: Database, exception_id: int | str, owner: str, *, actor: str) -> 
     return get_exception(db, row["id"])
 
 
-def parse_action(text: str) -> str:
-    key = " ".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
-    if key not in ACTIONS:
-        raise UsageError(f"'{text}' is not an action; one of {', '.join(ACTIONS)}")
-    return key
+def actions_for(check: str) -> tuple[str, ...]:
+    """The actions an exception of `check` can record (a check without its own list takes
+    the production ones)."""
+    return ACTIONS_BY_CHECK.get(check, WORK_ACTIONS)
+
+
+def _action_key(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch not in " -_")
+
+
+def parse_action(text: str, check: str = "t3") -> str:
+    """The stored spelling of an action for an exception of `check`: case, spaces, hyphens
+    and underscores do not matter (`accept-late`, `map_sku`)."""
+    allowed = actions_for(check)
+    found = next((a for a in allowed if _action_key(a) == _action_key(text or "")), None)
+    if found is None:
+        kind = "a T-3" if check == "t3" else f"a {check}"
+        raise UsageError(f"'{text}' is not an action; one of {', '.join(allowed)} (the actions for {kind} "
+                         "exception)")
+    return found
 
 
 def _parse_date(text: str, option: str) -> str:
@@ -191,8 +218,11 @@ def _parse_date(text: str, option: str) -> str:
 def act(db: Database, exception_id: int | str, action: str, *, new_date: str | None = None,
         note: str | None = None, actor: str) -> ExceptionInfo:
     """Record an action from the fixed list; `renegotiate` needs a new date and a reason and
-    re-dates the exception, any other action leaves it to be resolved."""
-    action = parse_action(action)
+    re-dates the exception, any other action leaves it to be resolved. The list depends on
+    the check that found it (`actions_for`)."""
+    row = _row(db, exception_id)
+    _must_be_open(row)
+    action = parse_action(action, row["check_name"])
     note = (note or "").strip() or None
     if action == "renegotiate":
         if not new_date:
@@ -226,7 +256,8 @@ def resolve(db: Database, exception_id: int | str, *, note: str, actor: str) -> 
         _must_be_open(row)
         if row["forced"] and row["action"] is None:
             raise UsageError(f"exception {row['id']} is a T-3 exception: record an action first "
-                             f"(`omnictl exceptions act {row['id']} ACTION`, one of {', '.join(ACTIONS)})")
+                             f"(`omnictl exceptions act {row['id']} ACTION`, one of "
+                             f"{', '.join(actions_for(row['check_name']))})")
         _by_hand(db, row, "resolved", actor, {"status": "resolved", "note": note,
                                               "resolved_at": clock.utc_now_iso(), "resolved_by": actor}, note)
     return get_exception(db, row["id"])

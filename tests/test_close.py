@@ -136,7 +136,7 @@ def test_operations_planned_by_the_end_of_the_day_and_not_done_fail_with_hours_b
     assert (production.status, report.status) == ("fail", "fail")
     # 6 of 10 behind: 6/10 of 120 run minutes (set-up done: the operation is partly done) = 1.2 h
     assert production.details == [
-        "CNC: 1 operation(s) behind plan, 6 unit(s), 1.2 h",
+        "CNC: 1 operation behind plan, 6 units, 1.2 h",
         "MO-000001 operation 10 (CNC, 10 × LAMP): 4 done, 6 behind, 1.2 h of work left"]
     [exception] = report.exceptions
     assert (exception.owner, exception.work_center, exception.deadline, exception.level) == \
@@ -296,10 +296,10 @@ def test_register_errors_and_filters(company):
     with pytest.raises(UsageError, match="'abc' is not an exception id"):
         X.assign(company, "abc", "x", actor="a")
     with pytest.raises(UsageError, match="goes with renegotiate only"):
-        X.act(company, 1, "expedite", new_date="2026-12-01", actor="a")
+        X.act(company, 1, "re-import", new_date="2026-12-01", actor="a")
     X.assign(company, 1, "Wang", actor="a")
     assert [e.id for e in X.list_exceptions(company, owner="wang", open_only=True)] == [1]
-    X.act(company, 1, "accept-late", actor="a")
+    X.act(company, 1, "accept", actor="a")
     X.resolve(company, 1, note="file came late", actor="a")
     assert list(X.list_exceptions(company, open_only=True)) == []
     with pytest.raises(UsageError, match="is resolved; only an open exception can change"):
@@ -332,3 +332,37 @@ def test_a_done_order_issued_less_than_its_standard_warns_and_progress_is_report
     consumption = report.check("consumption")
     assert (consumption.status, consumption.details) == (
         "warn", ["MO-000001 SHADE: issued 5 against a standard of 11: 6 under (-55%)"])
+
+
+def test_each_check_has_its_own_actions_and_a_wrong_one_names_the_allowed(company):
+    _sql(company, "UPDATE import_batch SET started_at = '2026-11-24T15:00:00Z'")
+    _sql(company, "UPDATE sales_order SET promised_ship_by = '2026-11-26'")
+    report = run_close(company, D, actor="cron")
+    channel = next(e for e in report.exceptions if e.check == "channels")
+    t3 = next(e for e in report.exceptions if e.check == "t3")
+    assert X.actions_for("channels") == ("re-import", "map SKU", "fix at source", "accept")
+    assert X.actions_for("stock") == ("recount", "adjust", "investigate", "accept")
+    assert X.actions_for("consumption") == ("correct issue", "update BOM", "investigate", "accept")
+    assert X.actions_for("production") == X.actions_for("t3") == X.WORK_ACTIONS
+    with pytest.raises(UsageError) as refused:
+        X.act(company, channel.id, "expedite", actor="a")
+    assert str(refused.value) == ("'expedite' is not an action; one of re-import, map SKU, fix at source, accept "
+                                  "(the actions for a channels exception)")
+    with pytest.raises(UsageError, match="'re-import' is not an action; one of expedite, split"):
+        X.act(company, t3.id, "re-import", actor="a")
+    assert X.get_exception(company, channel.id).status == "open"
+    assert X.act(company, channel.id, "Re_Import", actor="a").action == "re-import"
+    assert X.parse_action("map-sku", "channels") == "map SKU"
+    assert X.parse_action("update_bom", "consumption") == "update BOM"
+    with pytest.raises(UsageError, match="one of expedite, split, overtime, outsource, renegotiate, accept late"):
+        X.resolve(company, t3.id, note="done", actor="a")
+
+
+def test_every_action_of_every_check_can_be_stored(company):
+    from omnictl.exceptions import ACTIONS_BY_CHECK
+
+    _sql(company, "UPDATE import_batch SET started_at = '2026-11-24T15:00:00Z'")
+    run_close(company, D, actor="cron")
+    for actions in ACTIONS_BY_CHECK.values():
+        for action in actions:
+            _sql(company, "UPDATE exception SET action = ? WHERE id = 1", (action,))

@@ -188,3 +188,15 @@ def test_an_unusable_webhook_url_stops_before_the_close(cli, db_path):
     db = open_db(db_path)
     assert db.scalar("SELECT count(*) FROM close_run") == 0
     db.close()
+
+
+def test_an_action_of_another_check_is_exit_2_naming_the_allowed_ones(cli, db_path):
+    _build(db_path, imported_at="2026-11-24T15:00:00Z").close()
+    assert cli("close", "run").code == 0                         # the stale channel is exception 1
+    refused = cli("exceptions", "act", "1", "overtime")
+    assert refused.code == 2
+    assert refused.stderr.strip() == ("Error: 'overtime' is not an action; one of re-import, map SKU, fix at source, "
+                                      "accept (the actions for a channels exception)")
+    assert cli("exceptions", "show", "1", "--json").json()["status"] == "open"
+    acted = cli("exceptions", "act", "1", "fix-at-source", "--note", "shop sends at 06:00 now")
+    assert acted.code == 0 and "action fix at source" in acted.stdout

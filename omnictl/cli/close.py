@@ -166,8 +166,11 @@ def exceptions_assign(exception_id: str = typer.Argument(..., metavar="ID", help
 @exceptions_app.command("act")
 def exceptions_act(exception_id: str = typer.Argument(..., metavar="ID", help="The exception's id."),
                    action: str = typer.Argument(..., metavar="ACTION",
-                                                help="expedite, split, overtime, outsource, renegotiate or "
-                                                     "accept-late."),
+                                                help="By the exception's check: production and t3: expedite, "
+                                                     "split, overtime, outsource, renegotiate, accept-late; "
+                                                     "channels: re-import, map-sku, fix-at-source, accept; "
+                                                     "consumption: correct-issue, update-bom, investigate, "
+                                                     "accept; stock: recount, adjust, investigate, accept."),
                    new_date: Optional[str] = typer.Option(None, "--new-date", metavar="YYYY-MM-DD",
                                                           help="The renegotiated date (renegotiate only)."),
                    note: Optional[str] = typer.Option(None, "--note", metavar="TEXT",

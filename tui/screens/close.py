@@ -1,12 +1,18 @@
 """Close (key 5): pick a day (default yesterday), run the daily close in a worker with its
 progress, see each check; below, the exception register, where an owner is assigned (`o`),
-an action from the fixed list recorded (`a`; renegotiate takes a new date and a reason) and
-an exception resolved with a note (`r`). Each change goes through a dialog that shows the
-exception and writes only on its accept button, recorded with the OS user as the actor."""
+an action from its check's list recorded (`a`; renegotiate takes a new date and a reason) and
+an exception resolved with a note (`r`; a T-3 exception needs an action first). Each change
+goes through a dialog that shows the exception and writes only on its accept button, recorded
+with the OS user as the actor.
+
+The day field (`d`) gives the keyboard back on Esc (the last valid day restored, the focus on
+the exceptions), so the screen keys 1-7 never type into it once it is left."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+
+from rich.text import Text
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -15,8 +21,9 @@ from textual.message import Message
 from textual.widgets import Input, Label, ProgressBar, Static
 
 from omnictl import clock
-from omnictl.close import CHECKS, run_close, show_close
-from omnictl.exceptions import ACTIONS, act, assign, get_exception, list_exceptions, resolve
+from omnictl.close import CHECKS, parse_day, run_close, show_close
+from omnictl.errors import UsageError
+from omnictl.exceptions import act, actions_for, assign, get_exception, list_exceptions, resolve
 from omnictl.importer import actor_name
 from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.screens.dialogs import Field, FormDialog, ShowText
@@ -24,10 +31,10 @@ from tui.widgets.keybar import KeyBar
 from tui.widgets.vtable import Column, VirtualTable, rows_source
 from tui.work import Failed, Loaded, load
 
-CHECK_COLUMNS = (Column("check", 11), Column("status", 6, vocabulary=True), Column("owner", 12, grow=14),
+CHECK_COLUMNS = (Column("check", 11, vocabulary="check"), Column("status", 6, vocabulary=True), Column("owner", 12, grow=14),
                  Column("findings", 4, right=True), Column("details", 20, grow=80))
 EXCEPTION_COLUMNS = (Column("id", 3, right=True), Column("check", 11), Column("status", 7, vocabulary="exception.status"),
-                     Column("owner", 12, grow=14), Column("deadline", 10), Column("action", 9),
+                     Column("owner", 12, grow=14), Column("deadline", 10), Column("action", 9, vocabulary=True),
                      Column("finding", 16, grow=80))
 
 
@@ -40,24 +47,48 @@ def _checks(report) -> list[tuple]:
 
 
 def _exceptions(db, open_only: bool) -> list[tuple]:
-    return [(e.id, e.check + (" ⚑" if e.forced else ""), e.status, e.owner, e.deadline, e.action or "", e.finding)
+    return [(e.id, e.check, e.forced, e.status, e.owner, e.deadline, e.action or "", e.finding)
             for e in list_exceptions(db, open_only=open_only)]
 
 
-def exception_text(e, t) -> str:
-    lines = [f"{e.subject}  ({e.check}{', T-3' if e.forced else ''})",
-             f"{t('exception.standard')}: {e.standard}", f"{t('exception.finding')}: {e.finding}",
-             f"{t('exception.owner')}: {e.owner}   {t('exception.deadline')}: {e.deadline} "
-             f"({t('exception.level')} {e.level} {e.level_role})   {t('col.status')}: {t.word(e.status, 'exception.status')}"]
+def _exception_rows(rows: list[tuple], t) -> list[tuple]:
+    """The check's name translated, ⚑ on a T-3 exception (its loop is closed by a person)."""
+    return [(i, t.word(check, "check") + (" ⚑" if forced else ""), *rest) for i, check, forced, *rest in rows]
+
+
+def exception_text(e, t) -> Text:
+    """An exception as a person reads it: what was found, against which standard, who owns it
+    by when; the subject only as a dim reference at the end."""
+    heading = t("exception.check_line", check=t.word(e.check, "check"))
+    if e.forced:
+        heading += " · " + t("exception.forced")
+    lines = [heading, f"{t('exception.finding')}: {e.finding}", f"{t('exception.standard')}: {e.standard}",
+             " · ".join([f"{t('exception.owner')}: {e.owner}",
+                         t("exception.constraint", deadline=e.deadline, level=e.level, role=e.level_role),
+                         f"{t('col.status')}: {t.word(e.status, 'exception.status')}"])]
     if e.action:
         lines.append(f"{t('col.action')}: {t.word(e.action)}" + (f" → {e.new_date}" if e.new_date else ""))
     if e.note:
         lines.append(f"{t('exception.note')}: {e.note}")
     for ev in e.events or []:
         change = "; ".join(f"{k}: {(ev.before or {}).get(k)} → {v}" for k, v in (ev.after or {}).items())
-        lines.append(f"{ev.at[:16].replace('T', ' ')}  {ev.actor}  {ev.kind}  {change}"
+        lines.append(f"{clock.local(ev.at, '%Y-%m-%d %H:%M')}  {ev.actor}  {ev.kind}  {change}"
                      + (f"  ({ev.note})" if ev.note else ""))
-    return "\n".join(lines)
+    text = Text("\n".join(lines))
+    text.append(f"\n{t('exception.reference')} {e.subject}", style="dim")
+    return text
+
+
+class DayInput(Input):
+    """The day to close. Esc leaves it: the last valid day back, the focus on the exceptions."""
+
+    BINDINGS = [Binding("escape", "leave", "key.back")]
+
+    def on_mount(self) -> None:
+        localize_bindings(self, self.app.t)
+
+    def action_leave(self) -> None:
+        self.screen.leave_day()
 
 
 class CloseProgress(Message):
@@ -70,12 +101,14 @@ class CloseProgress(Message):
 
 class CloseScreen(ConsoleScreen):
     BINDINGS = [
-        Binding("c", "run_close", "key.run_close"),
+        # Short labels: the key bar fits at 80 columns in English and Chinese. d and f are said
+        # in the lines above the tables.
+        Binding("c", "run_close", "key.run"),
         Binding("d", "pick_day", "key.day", show=False),
         Binding("o", "assign", "key.assign"),
-        Binding("a", "act", "key.act"),
+        Binding("a", "act", "key.act_short"),
         Binding("r", "resolve", "key.resolve"),
-        Binding("f", "toggle_open", "key.open_all"),
+        Binding("f", "toggle_open", "key.open_all", show=False),
     ]
 
     def __init__(self) -> None:
@@ -86,6 +119,7 @@ class CloseScreen(ConsoleScreen):
         self.open_only = True
         self.running = False
         self.pending: tuple[str, int] | None = None     # (what, exception id) a dialog is asking about
+        self.valid_day = (clock.today() - timedelta(days=1)).isoformat()   # Esc in the day field restores it
 
     def compose(self) -> ComposeResult:
         t = self.app.t
@@ -93,7 +127,7 @@ class CloseScreen(ConsoleScreen):
         yield Label(t("close.none"), id="close-title", classes="section")
         with Horizontal(classes="filters"):
             yield Label(t("close.day") + " ", classes="field-label")
-            yield Input((clock.today() - timedelta(days=1)).isoformat(), id="close-day", compact=True, max_length=10)
+            yield DayInput(self.valid_day, id="close-day", compact=True, max_length=10, restrict=r"[0-9-]*")
             yield ProgressBar(total=len(CHECKS), show_eta=False, id="close-progress")
             yield Label(t("close.hint"), id="close-hint")
         yield VirtualTable(id="checks")
@@ -133,7 +167,7 @@ class CloseScreen(ConsoleScreen):
             load(self, "exceptions", _exceptions, self.open_only)
         elif purpose == "exceptions":
             self.query_one("#exceptions", VirtualTable).show(
-                rows_source("exceptions", EXCEPTION_COLUMNS, result, key=(self.open_only,)))
+                rows_source("exceptions", EXCEPTION_COLUMNS, _exception_rows(result, t), key=(self.open_only,)))
             self.query_one("#exceptions-title", Label).update(
                 t("close.exceptions_open" if self.open_only else "close.exceptions_all", count=len(result)))
         elif purpose == "show":
@@ -160,7 +194,7 @@ class CloseScreen(ConsoleScreen):
     def _show_report(self, report) -> None:
         t = self.app.t
         self.shown_day, self.report = report.date, report
-        ran = report.ran_at[:16].replace("T", " ")
+        ran = clock.local(report.ran_at, "%Y-%m-%d %H:%M")
         self.query_one("#close-title", Label).update(
             t("close.title", date=report.date, status=t.word(report.status).upper(), ran=ran, actor=report.actor))
         self.query_one("#checks", VirtualTable).show(
@@ -181,7 +215,8 @@ class CloseScreen(ConsoleScreen):
             load(self, "show", get_exception, event.row[0])
         elif event.table.id == "checks" and self.report is not None:
             check = next(c for c in self.report.checks if c.name == event.row[0])
-            self.app.push_screen(ShowText(self.app.t("close.check_title", check=check.name, date=self.report.date),
+            t = self.app.t
+            self.app.push_screen(ShowText(t("close.check_title", check=t.word(check.name, "check"), date=self.report.date),
                                           "\n".join(check.details) or self.app.t("close.no_findings")))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -194,12 +229,25 @@ class CloseScreen(ConsoleScreen):
     def action_pick_day(self) -> None:
         self.query_one("#close-day", Input).focus()
 
+    def leave_day(self) -> None:
+        self.query_one("#close-day", Input).value = self.valid_day
+        self.query_one("#exceptions", VirtualTable).focus()
+
     def action_run_close(self) -> None:
+        t = self.app.t
         if self.running:
-            self.app.notify(self.app.t("close.running"), severity="warning")
+            self.app.notify(t("close.running"), severity="warning")
             return
+        field = self.query_one("#close-day", Input)
+        day = field.value.strip()
+        try:
+            day = parse_day(day or None).isoformat()
+        except UsageError as error:            # said before anything runs; the field keeps the value to fix
+            self.app.notify(t("close.bad_day", value=day, reason=str(error).removeprefix("--date ")),
+                            severity="error")
+            return
+        field.value = self.valid_day = day
         self.running = True
-        day = self.query_one("#close-day", Input).value.strip() or None
         bar = self.query_one("#close-progress", ProgressBar)
         bar.update(progress=0)
         bar.display = True
@@ -239,13 +287,20 @@ class CloseScreen(ConsoleScreen):
     def _ask(self, what: str, item) -> None:
         """The dialog for `what` on the exception as it is now (read just before asking)."""
         t = self.app.t
+        if what == "resolve" and item.forced and not item.action:
+            self.app.notify(t("exception.needs_action", id=item.id), severity="warning")
+            return
         body = exception_text(item.model_copy(update={"events": None}), t)
         if what == "assign":
             fields = [Field("owner", t("exception.new_owner"), item.owner, required=True)]
         elif what == "act":
-            fields = [Field("action", t("exception.action"), "", [(a, t.word(a)) for a in ACTIONS], required=True),
-                      Field("new_date", t("exception.new_date"), placeholder="YYYY-MM-DD"),
-                      Field("note", t("exception.note_or_reason"))]
+            actions = actions_for(item.check)
+            fields = [Field("action", t("exception.action"), "", [(a, t.word(a)) for a in actions], required=True)]
+            if "renegotiate" in actions:
+                fields += [Field("new_date", t("exception.new_date"), placeholder="YYYY-MM-DD"),
+                           Field("note", t("exception.note_or_reason"))]
+            else:
+                fields.append(Field("note", t("exception.note")))
         else:
             fields = [Field("note", t("exception.resolve_note"), required=True)]
         self.pending = (what, item.id)
@@ -264,7 +319,7 @@ class CloseScreen(ConsoleScreen):
         if what == "assign":
             load(self, "assign", assign, exception_id, answers["owner"] or "", actor=actor)
         elif what == "act":
-            load(self, "act", act, exception_id, answers["action"] or "", new_date=answers["new_date"] or None,
+            load(self, "act", act, exception_id, answers["action"] or "", new_date=answers.get("new_date") or None,
                  note=answers["note"] or None, actor=actor)
         else:
             load(self, "resolve", resolve, exception_id, note=answers["note"] or "", actor=actor)

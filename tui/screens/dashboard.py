@@ -65,7 +65,7 @@ def close_text(board, t) -> Text:
     text.append(t.word(close.status).upper(), style=STATUS_STYLE.get(close.status, ""))
     text.append(f"  ({clock.local(close.ran_at, '%Y-%m-%d %H:%M')}, {close.actor}):", style="dim")
     for name, status in close.checks.items():
-        text.append(f" {name} ")
+        text.append(f" {t.word(name, 'check')} ")
         text.append(t.word(status), style=STATUS_STYLE.get(status, ""))
     return text
 

@@ -3,6 +3,7 @@ that dismisses with its answer (None: cancelled)."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -85,7 +86,7 @@ class ShowText(ModalScreen[None]):
 
     BINDINGS = [Binding("escape", "close", "Close"), Binding("enter", "close", show=False)]
 
-    def __init__(self, title: str, body: str) -> None:
+    def __init__(self, title: str, body: str | Text) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text, self.body = title, body
 
@@ -121,7 +122,7 @@ class FormDialog(ModalScreen[dict | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, body: str, fields: list[Field], accept: str) -> None:
+    def __init__(self, title: str, body: str | Text, fields: list[Field], accept: str) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text, self.body, self.fields, self.accept = title, body, fields, accept
 
@@ -136,7 +137,8 @@ class FormDialog(ModalScreen[dict | None]):
                 yield Label(field.label)
                 if field.choices is not None:
                     yield Select([(label, value) for value, label in field.choices], value=field.default or
-                                 Select.NULL, allow_blank=not field.default, id=f"field-{field.name}", compact=True)
+                                 Select.NULL, allow_blank=not field.default, id=f"field-{field.name}", compact=True,
+                                 prompt=self.app.t("dialog.choose"))
                 else:
                     yield Input(field.default, placeholder=field.placeholder, id=f"field-{field.name}", compact=True)
             with Horizontal(classes="buttons"):
