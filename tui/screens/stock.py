@@ -104,6 +104,8 @@ class StockScreen(ConsoleScreen):
         self.scanned_as: dict[str, str] = {}                 # SKU → the barcode last scanned for it
         self.pending: dict[str, float] = {}                  # code → units scanned while it is looked up
         self.books: dict[str, tuple[str, float | None]] = {}  # code → (SKU, book here; None: no SKU)
+        self.scan_order: dict[str, int] = {}                 # code → when first scanned
+        self.line_order: dict[str, int] = {}                 # SKU → its line's place (lookups answer in any order)
         self.preview = None
         self.finish_waiting = self.previewing = False
 
@@ -208,6 +210,7 @@ class StockScreen(ConsoleScreen):
         self.count_location = location
         self.app.counting = True
         self.counted, self.scanned_as, self.books, self.pending, self.preview = {}, {}, {}, {}, None
+        self.scan_order, self.line_order = {}, {}
         self.finish_waiting = self.previewing = False
         self._browsing(False)
         self.query_one("#count-title", Label).update(
@@ -227,6 +230,7 @@ class StockScreen(ConsoleScreen):
                 self.app.notify(self.app.t("stock.bad_entry", text=event.value), severity="warning", markup=False)
             return
         code, amount = entry
+        self.scan_order.setdefault(code, len(self.scan_order))
         if code in self.books:
             self._add(code, amount, self.books[code])
             return
@@ -266,6 +270,7 @@ class StockScreen(ConsoleScreen):
         self._note("")
         sku = book[0]                         # a SKU scanned by code and by barcode is one line
         self.counted[sku] = self.counted.get(sku, 0.0) + amount
+        self.line_order[sku] = min(self.line_order.get(sku, len(self.scan_order)), self.scan_order.get(code, 0))
         if code != sku:
             self.scanned_as[sku] = code
         self._show_count()
@@ -277,7 +282,8 @@ class StockScreen(ConsoleScreen):
 
     def count_rows(self) -> list[tuple]:
         rows = []
-        for sku, quantity in self.counted.items():
+        # in the order first scanned, whichever lookup answered first
+        for sku, quantity in sorted(self.counted.items(), key=lambda item: self.line_order.get(item[0], 0)):
             code = self.scanned_as.get(sku, sku)
             book = self.books[code][1]
             shown = sku if sku == code else f"{sku} ({code})"
@@ -370,6 +376,7 @@ class StockScreen(ConsoleScreen):
     def _end_count(self) -> None:
         self.app.counting = False
         self.counted, self.scanned_as, self.pending, self.finish_waiting = {}, {}, {}, False
+        self.scan_order, self.line_order = {}, {}
         self._browsing(True)
         self.query_one("#positions", VirtualTable).focus()
         self.app.refresh_bindings()
