@@ -72,7 +72,11 @@ def parse_entry(text: str) -> tuple[str, float] | None:
 class ScanField(Input):
     """The count's scan field. Enter takes what was typed before it and empties the field in
     the same step: Input's own Enter runs later, after the keys behind it, so a scanner's burst
-    (`CODE⏎CODE⏎`) would run two codes together and the clearing would eat the next one."""
+    (`CODE⏎CODE⏎`) would run two codes together and the clearing would eat the next one.
+    Its cursor does not blink: it always shows where a scan goes."""
+
+    def on_mount(self) -> None:
+        self.cursor_blink = False
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
