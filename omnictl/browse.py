@@ -109,12 +109,17 @@ def closest_skus(db: Database, external_sku: str, product: str | None = None, li
     to suggest when mapping it; nothing when none is alike."""
     from difflib import SequenceMatcher
 
-    wanted_code, wanted_name = external_sku.casefold(), (product or "").casefold()
+    by_code = SequenceMatcher(None, external_sku.casefold())
+    by_name = SequenceMatcher(None, product.casefold()) if product else None
+
+    def likeness(matcher: SequenceMatcher, text: str) -> float:
+        matcher.set_seq2(text.casefold())
+        # the quick upper bounds rule most SKUs out before the full comparison
+        return matcher.ratio() if matcher.real_quick_ratio() >= 0.4 and matcher.quick_ratio() >= 0.4 else 0.0
+
     scored = []
     for code, name in db.conn.execute("SELECT code, name FROM sku ORDER BY code"):
-        by_code = SequenceMatcher(None, wanted_code, code.casefold()).ratio()
-        by_name = SequenceMatcher(None, wanted_name, name.casefold()).ratio() if wanted_name else 0.0
-        score = max(by_code, by_name)
+        score = max(likeness(by_code, code), likeness(by_name, name) if by_name else 0.0)
         if score >= 0.4:
             scored.append((-score, code, name))
     return [(code, name) for _, code, name in sorted(scored)[:limit]]

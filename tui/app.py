@@ -17,6 +17,7 @@ from omnictl.browse import data_version
 from omnictl.db import Database
 from tui.app_keys import SCREEN_ORDER
 from tui.i18n import Catalogue
+from tui.screens.common import ConsoleScreen
 from tui.work import Connections, Failed
 
 POLL_SECONDS = 2.0
@@ -55,7 +56,7 @@ class OmniApp(App):
         self.connections = Connections(db.path)
         self.counting = False            # the stock count holds the keyboard: screen keys are off
         self._poll = poll
-        self._data_version: int | None = None
+        self._state: tuple | None = None        # the database_state last seen by the poll
         self._warming = False
         self._switching_to_built = False
         self.first = first
@@ -180,9 +181,11 @@ class OmniApp(App):
             table.action_export()
 
     def refresh_current(self) -> None:
-        refresh = getattr(self.screen, "refresh_data", None)
-        if refresh is not None:
-            refresh()
+        screen = self.screen
+        if isinstance(screen, ConsoleScreen):
+            screen.read()
+        elif hasattr(screen, "refresh_data"):
+            screen.refresh_data()
 
     def _fatal_error(self) -> None:
         """An unexpected error ends the app without a traceback on the screen: `omnictl tui`
@@ -208,10 +211,10 @@ class OmniApp(App):
         return data_version(self.db), clock.today()
 
     def check_for_changes(self) -> None:
-        """Another connection committed (cron, another user, this app's own work): show it.
-        SQLite answers from memory, so this runs on the UI thread."""
-        version = data_version(self.db)
-        changed = self._data_version is not None and version != self._data_version
-        self._data_version = version
+        """Another connection committed (cron, another user, this app's own work) or the day
+        turned: show it. SQLite answers from memory, so this runs on the UI thread."""
+        state = self.database_state()
+        changed = self._state is not None and state != self._state
+        self._state = state
         if changed and not self.counting:
             self.refresh_current()

@@ -69,7 +69,10 @@ class ConsoleScreen(Screen):
         self._read_queued = False
         if not self.is_current or self.app.counting:
             return
-        state = self.app.database_state()
-        if state != self._read_at:
-            self._read_at = state
-            self.refresh_data()
+        if self.app.database_state() != self._read_at:
+            self.read()
+
+    def read(self) -> None:
+        """Read the screen's data now, noting the state of the database it was read at."""
+        self._read_at = self.app.database_state()
+        self.refresh_data()

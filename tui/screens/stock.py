@@ -109,7 +109,6 @@ class StockScreen(ConsoleScreen):
         self.pending: dict[str, float] = {}                  # code → units scanned while it is looked up
         self.books: dict[str, tuple[str, float | None]] = {}  # code → (SKU, book here; None: no SKU)
         self.scan_order: dict[str, int] = {}                 # code → when first scanned
-        self.line_order: dict[str, int] = {}                 # SKU → its line's place (lookups answer in any order)
         self.preview = None
         self.finish_waiting = self.previewing = False
 
@@ -214,7 +213,7 @@ class StockScreen(ConsoleScreen):
         self.count_location = location
         self.app.counting = True
         self.counted, self.scanned_as, self.books, self.pending, self.preview = {}, {}, {}, {}, None
-        self.scan_order, self.line_order = {}, {}
+        self.scan_order = {}
         self.finish_waiting = self.previewing = False
         self._browsing(False)
         self.query_one("#count-title", Label).update(
@@ -274,7 +273,6 @@ class StockScreen(ConsoleScreen):
         self._note("")
         sku = book[0]                         # a SKU scanned by code and by barcode is one line
         self.counted[sku] = self.counted.get(sku, 0.0) + amount
-        self.line_order[sku] = min(self.line_order.get(sku, len(self.scan_order)), self.scan_order.get(code, 0))
         if code != sku:
             self.scanned_as[sku] = code
         self._show_count()
@@ -286,8 +284,13 @@ class StockScreen(ConsoleScreen):
 
     def count_rows(self) -> list[tuple]:
         rows = []
-        # in the order first scanned, whichever lookup answered first
-        for sku, quantity in sorted(self.counted.items(), key=lambda item: self.line_order.get(item[0], 0)):
+        # in the order first scanned (by code or barcode), whichever lookup answered first
+        first_scanned: dict[str, int] = {}
+        for code, order in self.scan_order.items():
+            sku = self.books.get(code, (None,))[0]
+            if sku is not None and sku not in first_scanned:
+                first_scanned[sku] = order
+        for sku, quantity in sorted(self.counted.items(), key=lambda item: first_scanned.get(item[0], 0)):
             code = self.scanned_as.get(sku, sku)
             book = self.books[code][1]
             shown = sku if sku == code else f"{sku} ({code})"
@@ -380,7 +383,7 @@ class StockScreen(ConsoleScreen):
     def _end_count(self) -> None:
         self.app.counting = False
         self.counted, self.scanned_as, self.pending, self.finish_waiting = {}, {}, {}, False
-        self.scan_order, self.line_order = {}, {}
+        self.scan_order = {}
         self._browsing(True)
         self.query_one("#positions", VirtualTable).focus()
         self.app.refresh_bindings()
