@@ -100,6 +100,7 @@ class CloseProgress(Message):
 
 
 class CloseScreen(ConsoleScreen):
+    AUTO_FOCUS = "#exceptions"
     BINDINGS = [
         # Short labels: the key bar fits at 80 columns in English and Chinese. d and f are said
         # in the lines above the tables.
@@ -135,10 +136,6 @@ class CloseScreen(ConsoleScreen):
         yield VirtualTable(id="exceptions")
         yield Static("", id="exception-detail", markup=False)
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one("#close-progress", ProgressBar).display = False
-        self.query_one("#exceptions", VirtualTable).focus()
 
     def commands(self):
         t = self.app.t

@@ -171,6 +171,8 @@ class Column(VerticalScroll, can_focus=False):
 
 
 class DashboardScreen(ConsoleScreen):
+    AUTO_FOCUS = "#t3"
+
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self, self.app.t)
@@ -195,9 +197,6 @@ class DashboardScreen(ConsoleScreen):
                 yield Panel(id="short", leads_to="stock")
                 yield Panel(id="stale", leads_to="imports")
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one("#t3", Panel).focus()
 
     def on_panel_chosen(self, message: Panel.Chosen) -> None:
         self.app.action_show(message.panel.leads_to)

@@ -57,6 +57,7 @@ def bar_chart(history: list[float], forecast: list[float]) -> Text:
 
 
 class ForecastScreen(ConsoleScreen):
+    AUTO_FOCUS = "#plan"
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self, self.app.t)
@@ -70,9 +71,6 @@ class ForecastScreen(ConsoleScreen):
         yield Static("", id="chart")
         yield Static("", id="forecast-info")
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one("#plan", VirtualTable).focus()
 
     def refresh_data(self) -> None:
         load(self, "plan", _plan)

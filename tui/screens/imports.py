@@ -58,6 +58,7 @@ class ImportProgress(Message):
 
 
 class ImportsScreen(ConsoleScreen):
+    AUTO_FOCUS = "#batches"
     BINDINGS = [Binding("m", "map", "key.map"), Binding("i", "import_file", "key.import")]
 
     def __init__(self) -> None:
@@ -80,10 +81,6 @@ class ImportsScreen(ConsoleScreen):
         yield Label(self.app.t("imports.unmapped"), classes="section")
         yield VirtualTable(id="unmapped")
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one("#import-progress").display = False
-        self.query_one("#batches", VirtualTable).focus()
 
     def commands(self):
         yield SystemCommand(self.app.t("key.map"), self.app.t("imports.map_help"), self.action_map)

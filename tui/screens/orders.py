@@ -56,6 +56,7 @@ def _search(db, text: str, where: browse.OrderFilter) -> list[tuple]:
 
 
 class OrdersScreen(ConsoleScreen):
+    AUTO_FOCUS = "#orders"
     BINDINGS = [
         Binding("slash", "search", "key.search"),
         Binding("escape", "clear", "key.clear", show=False),
@@ -82,7 +83,6 @@ class OrdersScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self._retitle()
-        self.query_one("#orders", VirtualTable).focus()
         load(self, "channels", browse.channel_codes)
 
     def _retitle(self) -> None:

@@ -89,6 +89,7 @@ class ScanField(Input):
 
 
 class StockScreen(ConsoleScreen):
+    AUTO_FOCUS = "#positions"
     BINDINGS = [
         Binding("s", "shortage", "key.shortage"),
         Binding("c", "count", "key.count"),
@@ -130,8 +131,6 @@ class StockScreen(ConsoleScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#count-panel").display = False
-        self.query_one("#positions", VirtualTable).focus()
         load(self, "locations", browse.location_codes)
 
     def commands(self):
