@@ -936,6 +936,16 @@ class ReplenishPlanLine(BaseModel):
     projection: list[float] = []                # end-of-day projected stock, today first
 
 
+class StoredPlan(BaseModel):
+    """The latest stored replenishment plan's header (omnictl.replenish.store_plan)."""
+    computed_at: str                            # UTC
+    today: str                                  # the day it projects from
+    horizon_days: int
+    inputs: str                                 # the stamp of its inputs (omnictl.replenish.inputs_stamp)
+    lines: int
+    current: bool                               # nothing it was computed from has changed since
+
+
 class TurnoverLine(BaseModel):
     sku: str
     average_on_hand: float                      # mean end-of-day on hand over the period, all locations

@@ -41,6 +41,12 @@
   and it is demand at that warehouse on its order-by day, so the warehouse's projection and
   its production or purchase suggestion cover it. Stores are computed first for that reason.
 
+The stored plan (`update_stored_plan`, `stored_plan`, `stored_lines`): the whole plan is kept
+in the database with a stamp of its inputs (`inputs_stamp`: the day, the horizon, the newest
+row of each append-only record it reads, and a sum over the open purchases and production
+orders, which change in place). While the stamp is unchanged the stored plan is current and is
+reused; the console shows it at once and computes it again in a worker when it is stale.
+
 `turnover`: over the last `days` complete days (ending yesterday, or a given end day), per SKU over all
 locations: average on hand = mean of the end-of-day on hand of every day in the period (from
 the ledger); usage = units shipped (sale moves, net of reversals) + units issued to
@@ -52,6 +58,8 @@ target`; `no usage` when nothing left stock.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from bisect import bisect_left
 from collections import defaultdict
@@ -62,7 +70,7 @@ from omnictl import clock, inventory, settings
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
 from omnictl.forecast.demand import fill_days, latest_daily, unconsumed_days
-from omnictl.models import ReplenishPlanLine, TurnoverLine, TurnoverReport
+from omnictl.models import ReplenishPlanLine, StoredPlan, TurnoverLine, TurnoverReport
 
 REVIEW_DAYS = 7
 MAD_TO_SIGMA = 1.25
@@ -101,7 +109,6 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
                    location: str | None = None) -> list[ReplenishPlanLine]:
     """Per SKU and location: forecast demand, safety stock, reorder point, projection, stock-out
     date and a suggested purchase or production quantity (see the module docstring)."""
-    from omnictl.forecast.run import run_forecast
     from omnictl.planning.bom import Master, home_warehouse, producing_warehouses, stores, warehouses
 
     if horizon_days < 1:
@@ -110,11 +117,7 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
         raise NotFound(f"no master SKU '{sku}'")
     if location and db.scalar("SELECT 1 FROM location WHERE code = ?", (location,)) is None:
         raise NotFound(f"no location '{location}'")
-    if db.scalar("SELECT 1 FROM forecast WHERE bucket = 'day' LIMIT 1") is None:
-        try:
-            run_forecast(db, bucket=None)
-        except NotFound:
-            pass                                     # no demand history: nothing forecast
+    _ensure_day_forecast(db)
     m = Master(db)
     today = clock.today()
     z = z_value(settings.get(db, "forecast.service_level_pct"))
@@ -159,6 +162,11 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
         source = source_of(code, loc)
         if source and (location is None or location in (loc, source)):
             pairs |= {(code, loc), (code, source)}    # a store computed for its warehouse's sake is not shown
+    @functools.cache
+    def calendar(span: int) -> tuple[list[date], list[str]]:
+        days = [today + timedelta(days=i) for i in range(span)]
+        return days, [d.isoformat() for d in days]
+
     result = []
     for code, loc in sorted(pairs, key=lambda p: (p[1] not in shops, p)):
         info = m.skus[code]
@@ -166,8 +174,8 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
         # a store has no purchase or production lead time: a transfer arrives the day it is needed
         lead = 0 if source else int(info.lead_time_days or 0)
         span = horizon_days + lead + REVIEW_DAYS         # enough days to size an order at the horizon's end
-        days = [today + timedelta(days=i) for i in range(span)]
-        fc = fill_days(series.get((code, loc), {}), days)
+        days, day_keys = calendar(span)
+        fc = fill_days(series.get((code, loc), {}), day_keys)
         left = unconsumed_days(today, fc, ordered.get((code, loc), {}))
         mean = sum(fc[:horizon_days]) / horizon_days
         entry = forecasts.get(code)
@@ -191,10 +199,7 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
             balance += incoming.get(i, 0.0) - left[i]
             projection.append(balance)
 
-        def first(limit: float) -> int | None:
-            return next((i for i in range(horizon_days) if projection[i] < limit - EPS), None)
-
-        stockout, below, need = first(0.0), first(reorder), first(safety)
+        stockout, below, need = (_first_below(projection[:horizon_days], limit) for limit in (0.0, reorder, safety))
         line = ReplenishPlanLine(
             sku=code, location=loc, unit=info.unit,
             action="transfer" if source else "produce" if m.made(code) else "buy", source=source,
@@ -218,6 +223,90 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
         if location is None or loc == location:
             result.append(line)
     return sorted(result, key=lambda line: (line.sku, line.location))
+
+
+def _first_below(projection: list[float], limit: float) -> int | None:
+    return next((i for i, q in enumerate(projection) if q < limit - EPS), None)
+
+
+def _ensure_day_forecast(db: Database) -> None:
+    from omnictl.forecast.run import run_forecast
+
+    if db.scalar("SELECT 1 FROM forecast WHERE bucket = 'day' LIMIT 1") is None:
+        try:
+            run_forecast(db, bucket=None)
+        except NotFound:
+            pass                                     # no demand history: nothing forecast
+
+
+# -- the stored plan --------------------------------------------------------------------------
+
+# What the plan reads, in cheap reads: the newest row of each append-only record (the ledger,
+# order changes, imports, audited actions, forecast and schedule runs, shop-floor reports) and
+# a sum over the open purchases and production orders, which are changed in place.
+_INPUTS_SQL = """
+SELECT (SELECT max(id) FROM stock_move), (SELECT max(id) FROM order_event), (SELECT max(id) FROM import_batch),
+       (SELECT max(id) FROM audit_log), (SELECT max(id) FROM forecast_run), (SELECT max(id) FROM sales_forecast_batch),
+       (SELECT max(id) FROM schedule_run), (SELECT max(id) FROM shopfloor_report),
+       (SELECT count(*) || ':' || total(pl.quantity - pl.received) || ':' || max(coalesce(pl.expected_on, ''))
+        FROM purchase_line pl JOIN purchase_order po ON po.id = pl.po_id WHERE po.status = 'open'),
+       (SELECT count(*) || ':' || total(quantity) || ':' || max(coalesce(planned_end, due_on))
+        FROM production_order WHERE status IN ('planned', 'released', 'started'))
+"""
+
+
+def inputs_stamp(db: Database, horizon_days: int = 28) -> str:
+    """A stamp of what the plan is computed from (and the day and horizon): equal stamps, equal plans."""
+    values = db.conn.execute(_INPUTS_SQL).fetchone()
+    return "|".join([clock.today().isoformat(), str(horizon_days), *("" if v is None else str(v) for v in values)])
+
+
+_LINE_COLUMNS = [name for name in ReplenishPlanLine.model_fields if name != "projection"]
+
+
+def store_plan(db: Database, lines: list[ReplenishPlanLine], horizon_days: int, inputs: str) -> StoredPlan:
+    """Keep this plan as the latest (replacing the one before), in the console's order."""
+    ordered = sorted(lines, key=lambda p: (p.stockout_on or "9999", p.order_by or "9999", p.sku, p.location))
+    header = StoredPlan(computed_at=clock.utc_now_iso(), today=clock.today().isoformat(), horizon_days=horizon_days,
+                        inputs=inputs, lines=len(lines), current=True)
+    with db.write():
+        db.execute("DELETE FROM replenish_line")
+        db.conn.executemany(
+            f"INSERT INTO replenish_line (rank, {', '.join(_LINE_COLUMNS)}, projection) "
+            f"VALUES ({', '.join('?' * (len(_LINE_COLUMNS) + 2))})",
+            ((rank, *(getattr(line, name) for name in _LINE_COLUMNS), json.dumps(line.projection))
+             for rank, line in enumerate(ordered)))
+        db.execute("INSERT OR REPLACE INTO replenish_plan (id, computed_at, today, horizon_days, inputs, lines) "
+                   "VALUES (1, ?, ?, ?, ?, ?)",
+                   (header.computed_at, header.today, horizon_days, inputs, header.lines))
+    return header
+
+
+def stored_plan(db: Database) -> StoredPlan | None:
+    """The latest stored plan's header, `current` when nothing it was computed from has changed."""
+    row = db.one("SELECT * FROM replenish_plan WHERE id = 1")
+    if row is None:
+        return None
+    return StoredPlan(computed_at=row["computed_at"], today=row["today"], horizon_days=row["horizon_days"],
+                      inputs=row["inputs"], lines=row["lines"],
+                      current=row["inputs"] == inputs_stamp(db, row["horizon_days"]))
+
+
+def update_stored_plan(db: Database, horizon_days: int = 28) -> StoredPlan:
+    """The stored plan, computed and stored again first unless it is current."""
+    _ensure_day_forecast(db)
+    found = stored_plan(db)
+    if found is not None and found.current and found.horizon_days == horizon_days:
+        return found
+    inputs = inputs_stamp(db, horizon_days)       # before computing: a change meanwhile makes it stale
+    return store_plan(db, replenish_plan(db, horizon_days), horizon_days, inputs)
+
+
+def stored_lines(db: Database, offset: int = 0, limit: int = -1) -> list[ReplenishPlanLine]:
+    """The stored plan's lines in its order (soonest stock-out first), a page at a time."""
+    rows = db.query("SELECT * FROM replenish_line WHERE rank >= ? ORDER BY rank LIMIT ?", (offset, limit))
+    return [ReplenishPlanLine(**{name: row[name] for name in _LINE_COLUMNS}, projection=json.loads(row["projection"]))
+            for row in rows]
 
 
 # -- turnover days ----------------------------------------------------------------------------

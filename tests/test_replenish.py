@@ -16,7 +16,8 @@ import pytest
 from omnictl import inventory
 from omnictl.db import open_db
 from omnictl.inventory import Move
-from omnictl.replenish import replenish_plan, turnover, z_value
+from omnictl.replenish import (inputs_stamp, replenish_plan, stored_lines, stored_plan, turnover, update_stored_plan,
+                               z_value)
 
 Z95 = NormalDist().inv_cdf(0.95)
 
@@ -117,6 +118,10 @@ def test_cli_replenish_forecast_and_kpi_turnover(cli, db_path):
     assert (row["suggested"], row["order_by"], row["stockout_on"]) == (60, "2026-12-02", "2026-12-10")
     table = cli("replenish", "--forecast", "--horizon", "14")
     assert table.code == 0 and "produce 15" in table.stdout and "2026-11-23 LATE" in table.stdout
+    database = open_db(db_path)                  # the whole plan is kept for the console
+    assert stored_plan(database).current and stored_plan(database).horizon_days == 14
+    assert {line.sku for line in stored_lines(database)} == {"WID", "MADE"}
+    database.close()
     kpi = cli("kpi", "turnover", "--days", "10", "--json")
     assert kpi.code == 0, kpi
     report = kpi.json()
@@ -152,3 +157,48 @@ def test_turnover_days_per_sku_and_in_total(db):
     # total at cost: (90 × 200 + 25.5 × 50) / (2 × 200 + 0.5 × 50) = 19275 / 425 = 45.35 days
     assert (report.average_value_minor, report.daily_cogs_minor) == (19275, 425)
     assert (report.turnover_days, report.band, report.uncosted) == (45.4, "above target", ["IDLE"])
+
+
+def test_the_plan_is_stored_in_the_consoles_order_and_kept_until_its_inputs_change(db):
+    setup(db)
+    assert stored_plan(db) is None
+    first = update_stored_plan(db)
+    assert first.current and first.lines == 2 and first.today == "2026-11-25" and first.horizon_days == 28
+    lines = stored_lines(db)
+    assert [line.model_dump() for line in lines] == [line.model_dump() for line in sorted(
+        replenish_plan(db), key=lambda p: (p.stockout_on or "9999", p.order_by or "9999", p.sku))]
+    assert [line.sku for line in stored_lines(db, 1, 5)] == [lines[1].sku]
+    # nothing changed: the stored plan is returned, not computed again
+    db.execute("UPDATE replenish_line SET suggested = -1")
+    assert update_stored_plan(db).computed_at == first.computed_at and stored_lines(db)[0].suggested == -1
+    # a stock move changes the stamp: stale, and computed again
+    with db.write():
+        inventory.post(db, [Move("WID", "MAIN", -30, "adjustment", "2026-11-25T08:00:00Z")], "test")
+    assert not stored_plan(db).current
+    update_stored_plan(db)
+    assert stored_plan(db).current and all(line.suggested >= 0 for line in stored_lines(db))
+    assert next(line for line in stored_lines(db) if line.sku == "WID").on_hand == 10
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE production_order SET quantity = 20",
+    "UPDATE production_order SET planned_end = '2026-12-02T10:00:00Z'",
+    "UPDATE purchase_line SET expected_on = '2026-12-01'",
+    "UPDATE purchase_order SET status = 'closed'",
+    "INSERT INTO audit_log (at, actor, action, subject, before_digest, after_digest, prev_hash, hash) "
+    "VALUES ('2026-11-25T09:00:00Z', 'ann', 'setting.set', 'forecast.service_level_pct', '', '', '', 'h1')",
+])
+def test_changes_made_in_place_change_the_stamp(db, change):
+    setup(db)
+    before = inputs_stamp(db)
+    db.execute(change)
+    assert inputs_stamp(db) != before
+
+
+def test_a_new_day_or_horizon_makes_the_stored_plan_stale(db, monkeypatch):
+    setup(db)
+    update_stored_plan(db)
+    assert update_stored_plan(db, horizon_days=14).lines == 2
+    assert stored_plan(db).horizon_days == 14
+    monkeypatch.setenv("OMNICTL_TODAY", "2026-11-26")
+    assert not stored_plan(db).current

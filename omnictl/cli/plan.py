@@ -213,7 +213,9 @@ def plan_release(order: str = typer.Argument(..., metavar="MO", help="MO number 
 @app.command("replenish")
 def replenish(forecast: bool = typer.Option(False, "--forecast",
                                             help="Forecast-driven: safety stock, reorder point, projected stock-out "
-                                                 "and a buy or produce suggestion per SKU and location."),
+                                                 "and a buy or produce suggestion per SKU and location. The whole "
+                                                 "plan is stored for the console and reused while nothing it is "
+                                                 "computed from has changed."),
               horizon: int = typer.Option(28, "--horizon", metavar="DAYS", min=1,
                                           help="With --forecast: days projected (default 28)."),
               sku: Optional[str] = typer.Option(None, "--sku", metavar="SKU", help="With --forecast: only this SKU."),
@@ -241,9 +243,14 @@ def replenish(forecast: bool = typer.Option(False, "--forecast",
 
 
 def _replenish_forecast(horizon: int, sku: Optional[str], location: Optional[str], as_json: bool) -> None:
-    from omnictl.replenish import replenish_plan
+    from omnictl.replenish import replenish_plan, stored_lines, update_stored_plan
 
-    lines = replenish_plan(existing_db(), horizon_days=horizon, sku=sku, location=location)
+    db = existing_db()
+    if sku or location:
+        lines = replenish_plan(db, horizon_days=horizon, sku=sku, location=location)
+    else:                                        # the whole plan: kept for the console, reused while current
+        update_stored_plan(db, horizon)
+        lines = sorted(stored_lines(db), key=lambda line: (line.sku, line.location))
     if as_json:
         R.dump_json([line.model_dump(mode="json") for line in lines])
         return

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -35,7 +34,6 @@ FROM forecast f JOIN (
         WHERE json_extract(r.parameters, '$.channel') IS NULL)
     WHERE rn = 1) latest ON latest.sku = f.sku AND latest.run_id = f.run_id
 WHERE f.bucket = 'day'
-ORDER BY f.sku, f.location, f.period_start
 """
 
 
@@ -57,14 +55,15 @@ class DailyForecast:
 
     def days(self, location: str | None, days: list[date]) -> list[float]:
         """The forecast of each day; a day the run does not cover counts the mean of its last days."""
-        return fill_days(self.series.get(location, {}), days)
+        return fill_days(self.series.get(location, {}), [d.isoformat() for d in days])
 
 
-def fill_days(series: dict[str, float], days: list[date]) -> list[float]:
+def fill_days(series: dict[str, float], days: list[str]) -> list[float]:
+    """The series on these days (ISO dates); a day it lacks counts the mean of its last days."""
     known = sorted(series)
     tail = [series[d] for d in known[-TAIL_DAYS:]]
     fill = sum(tail) / len(tail) if tail else 0.0
-    return [series.get(d.isoformat(), fill) for d in days]
+    return [series.get(d, fill) for d in days]
 
 
 def _period_days(bucket: str, start: date) -> list[date]:
@@ -99,11 +98,20 @@ def latest_daily(db: Database, sku: str | None = None) -> dict[str, DailyForecas
     sql, params = _LATEST_DAY_RUNS, ()
     if sku is not None:
         sql, params = sql.replace("WHERE bucket = 'day'", "WHERE bucket = 'day' AND sku = ?", 1), (sku,)
-    for r in db.query(sql, params):
-        entry = found.get(r["sku"])
-        if entry is None:
-            entry = found[r["sku"]] = DailyForecast(r["run_id"], r["wape"], defaultdict(dict))
-        entry.series[r["location"]][r["period_start"]] = r["quantity"]
+    cursor = db.conn.cursor()
+    cursor.row_factory = None                 # plain tuples: a company's run holds millions of rows
+    code_now, by_location = None, {}
+    for code, location, day, quantity, wape, run_id in cursor.execute(sql, params):
+        if code != code_now:                  # rows come (not sorted, which costs seconds) mostly a SKU at a time
+            code_now = code
+            entry = found.get(code)
+            if entry is None:
+                entry = found[code] = DailyForecast(run_id, wape, {})
+            by_location = entry.series
+        series = by_location.get(location)
+        if series is None:
+            series = by_location[location] = {}
+        series[day] = quantity
     with_sales = {r[0] for r in db.query("SELECT DISTINCT sku FROM sales_forecast")}
     weight = float(settings.get(db, "forecast.sales_weight")) if with_sales else 0.0
     for sku, entry in found.items():
@@ -171,6 +179,8 @@ def consume(first: date, daily_forecast: list[float], orders: dict[date, float])
 def unconsumed_days(first: date, daily_forecast: list[float], orders: dict[date, float]) -> list[float]:
     """The daily forecast less what open orders consumed of its week, in proportion to each day."""
     out = list(daily_forecast)
+    if not orders:
+        return out
     index = 0
     for period in consume(first, daily_forecast, orders):
         length = (period.end - period.start).days + 1

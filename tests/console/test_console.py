@@ -402,8 +402,8 @@ async def test_a_long_read_on_one_screen_does_not_hold_up_another(demo_db, monke
 
     from tui.screens import forecast
 
-    release, compute = threading.Event(), forecast._plan
-    monkeypatch.setattr(forecast, "_plan", lambda db: (release.wait(20), compute(db))[1])
+    release, compute = threading.Event(), forecast._update_plan
+    monkeypatch.setattr(forecast, "_update_plan", lambda db: (release.wait(20), compute(db))[1])
     app = app_for(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -2,8 +2,11 @@
 (projected stock-out, suggested purchase or production), and for the selected SKU its daily
 history and forecast as one chart, with the method and its backtest error.
 
-`omnictl.replenish.replenish_plan` runs a forecast first when none is stored, as
-`omnictl replenish --forecast` does."""
+The plan shown is the stored one (`omnictl.replenish.stored_plan`), so the screen opens at once
+on a company whose plan takes half a minute; when what it was computed from has changed (its
+inputs' stamp differs), it is computed and stored again in a worker while the stored one stays
+on screen, and the line above the table says so. A forecast is run first when none is stored,
+as `omnictl replenish --forecast` does."""
 
 from __future__ import annotations
 
@@ -11,12 +14,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Label, Static
 
+from omnictl import clock
 from omnictl.forecast.run import show_forecast
-from omnictl.replenish import replenish_plan
+from omnictl.replenish import stored_lines, stored_plan, update_stored_plan
 from tui.screens.common import ConsoleScreen, NavBar, localize_bindings
 from tui.widgets.keybar import KeyBar
-from tui.widgets.vtable import Column, VirtualTable, rows_source
-from tui.work import Loaded, load
+from tui.widgets.vtable import Column, Source, VirtualTable
+from tui.work import Failed, Loaded, load
 
 DAYS_SHOWN = 28
 CHART_ROWS = 4
@@ -27,12 +31,23 @@ PLAN_COLUMNS = (Column("sku", 10, grow=12), Column("location", 6, grow=3), Colum
                                                                                   vocabulary="forecast"))
 
 
-def _plan(db) -> list[tuple]:
-    """Soonest stock-out first; the transfer's source last, as a key (not shown)."""
-    lines = sorted(replenish_plan(db), key=lambda p: (p.stockout_on or "9999", p.order_by or "9999", p.sku))
-    return [(p.sku, p.location, p.atp, round(p.daily_forecast, 2), p.stockout_on or "", p.suggested or None,
-             p.order_by or "", "late" if p.suggested and p.late else "", p.action if p.suggested else "",
-             p.source) for p in lines]
+def _row(p) -> tuple:
+    """As the table shows a plan line; the transfer's source last, as a key (not shown)."""
+    return (p.sku, p.location, p.atp, round(p.daily_forecast, 2), p.stockout_on or "", p.suggested or None,
+            p.order_by or "", "late" if p.suggested and p.late else "", p.action if p.suggested else "", p.source)
+
+
+def _page(db, offset: int, limit: int) -> list[tuple]:
+    return [_row(p) for p in stored_lines(db, offset, limit)]
+
+
+def _update_plan(db):
+    return update_stored_plan(db)
+
+
+def plan_source(plan) -> Source:
+    """The stored plan, paged from the database (a company's holds 100,000 lines)."""
+    return Source("replenishment", PLAN_COLUMNS, lambda db: plan.lines, _page, skip=0)
 
 
 def _view(db, sku: str):
@@ -63,25 +78,56 @@ class ForecastScreen(ConsoleScreen):
         localize_bindings(self, self.app.t)
         self.sku: str | None = None
         self.line: tuple | None = None
+        self.plan = None                      # the stored plan's header (StoredPlan)
+        self.computing = False
 
     def compose(self) -> ComposeResult:
         yield NavBar("forecast")
+        yield Label(self.app.t("forecast.reading"), id="plan-status")
         yield VirtualTable(id="plan")
-        yield Label(self.app.t("forecast.reading"), id="chart-title", classes="section")
+        yield Label("", id="chart-title", classes="section")
         yield Static("", id="chart")
         yield Static("", id="forecast-info")
         yield KeyBar()
 
     def refresh_data(self) -> None:
-        load(self, "plan", _plan)
+        load(self, "stored", stored_plan)
         if self.sku:
             load(self, "view", _view, self.sku)
 
     def on_loaded(self, message: Loaded) -> None:
-        if message.purpose == "plan":
-            self.query_one("#plan", VirtualTable).show(rows_source("replenishment", PLAN_COLUMNS, message.result))
+        if message.purpose in ("stored", "plan"):
+            if message.purpose == "plan":
+                self.computing = False
+            self.show_plan(message.result)
+            if (message.result is None or not message.result.current) and not self.computing:
+                self.computing = True
+                load(self, "plan", _update_plan)
+                self.show_status()
         elif message.purpose == "view" and message.result.sku == self.sku:
             self.show_view(message.result)
+
+    def on_failed(self, message: Failed) -> None:
+        if message.purpose == "plan":
+            self.computing = False
+            self.show_status()
+
+    def show_plan(self, plan) -> None:
+        self.plan = plan
+        if plan is not None:
+            self.query_one("#plan", VirtualTable).show(plan_source(plan))
+        self.show_status()
+
+    def show_status(self) -> None:
+        t, plan = self.app.t, self.plan
+        if plan is None:
+            text = t("forecast.reading")
+        else:
+            text = t("forecast.plan", today=plan.today, days=plan.horizon_days, lines=f"{plan.lines:,}",
+                     at=clock.local(plan.computed_at, "%m-%d %H:%M"))
+            if self.computing:
+                text += " · " + t("forecast.recomputing")
+        self.query_one("#plan-status", Label).update(text)
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
         event.stop()
