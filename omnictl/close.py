@@ -590,6 +590,31 @@ def show_close(db: Database, day: str | None = None) -> CloseReport:
     return CloseReport.model_validate_json(row["result"])
 
 
+class CloseBrief(BaseModel):
+    """The latest stored close without its details and exceptions (a company's runs to megabytes)."""
+    date: str
+    status: str
+    ran_at: str
+    actor: str
+    checks: dict[str, str]             # check → status
+    kpis: dict = {}
+
+
+def latest_close_brief(db: Database) -> CloseBrief | None:
+    """The latest close's status, checks and KPIs, read out of its stored report by SQLite."""
+    row = db.one("SELECT close_date, json_extract(result, '$.status', '$.ran_at', '$.actor', '$.kpis') AS head "
+                 "FROM close_run ORDER BY close_date DESC LIMIT 1")
+    if row is None:
+        return None
+    status, ran_at, actor, kpis = json.loads(row["head"])
+    checks = {name: check_status for name, check_status in db.execute(
+        "SELECT json_extract(c.value, '$.name'), json_extract(c.value, '$.status') "
+        "FROM close_run r, json_each(r.result, '$.checks') c WHERE r.close_date = ? ORDER BY c.key",
+        (row["close_date"],))}
+    return CloseBrief(date=row["close_date"], status=status, ran_at=ran_at, actor=actor, checks=checks,
+                      kpis=kpis or {})
+
+
 def close_exit_code(report: CloseReport, fail_on: str = "fail") -> int:
     """0 when nothing fails (nothing warns, under fail_on='warn'), else 1."""
     if fail_on not in ("warn", "fail"):

@@ -9,16 +9,14 @@ daily files but have no import since yesterday ended.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 
 from pydantic import BaseModel
 
 from omnictl import clock
-from omnictl.close import CloseReport, end_of_day_utc, show_close
+from omnictl.close import end_of_day_utc, latest_close_brief
 from omnictl.db import Database
-from omnictl.errors import NotFound
-from omnictl.exceptions import ExceptionInfo, list_exceptions
+from omnictl.exceptions import ExceptionInfo, list_exceptions, open_counts
 from omnictl.inventory import positions
 
 TILES = ("on_time_delivery", "oee", "turnover_days")
@@ -26,6 +24,7 @@ TREND_FIELDS = {"on_time_delivery": "on_time_delivery_pct", "oee": "oee_pct", "t
 TREND_DAYS = 14
 SHORT_SHOWN = 50
 LATE_SHOWN = 20
+T3_SHOWN = 20
 
 
 class KpiTile(BaseModel):
@@ -80,14 +79,15 @@ class Dashboard(StockAndOrders):
     kpis: list[KpiTile]
     close: CloseStatus | None
     owners: dict[str, int]             # open exceptions by owner, most first
-    t3: list[ExceptionInfo]
+    t3: list[ExceptionInfo]            # the first T3_SHOWN open T-3 exceptions, oldest first
+    t3_total: int = 0
 
 
-def _tiles_from_close(report: CloseReport) -> list[KpiTile]:
-    trend = report.kpis.get("trend", [])[-TREND_DAYS:]
+def _tiles_from_close(kpis: dict) -> list[KpiTile]:
+    trend = kpis.get("trend", [])[-TREND_DAYS:]
     tiles = []
     for name in TILES:
-        figure = report.kpis.get(name) or {}
+        figure = kpis.get(name) or {}
         tiles.append(KpiTile(name=name, value=figure.get("value"), target=figure.get("target"),
                              unit=figure.get("unit", ""), status=figure.get("status", "n/a"),
                              trend=[day.get(TREND_FIELDS[name]) for day in trend]))
@@ -124,20 +124,16 @@ def close_and_exceptions(db: Database) -> Dashboard:
     its stock and order lists are left empty (a face may read them beside it)."""
     today = clock.today()
     yesterday = today - timedelta(days=1)
-    try:
-        report = show_close(db)
-    except NotFound:
-        report = None
-    if report is not None:
-        kpi_day, tiles = report.date, _tiles_from_close(report)
-        close = CloseStatus(date=report.date, status=report.status, ran_at=report.ran_at, actor=report.actor,
-                            checks={c.name: c.status for c in report.checks})
+    brief = latest_close_brief(db)
+    if brief is not None:
+        kpi_day, tiles = brief.date, _tiles_from_close(brief.kpis)
+        close = CloseStatus(date=brief.date, status=brief.status, ran_at=brief.ran_at, actor=brief.actor,
+                            checks=brief.checks)
     else:
         kpi_day, tiles, close = yesterday.isoformat(), _tiles_computed(db, yesterday), None
-    open_items = list(list_exceptions(db, open_only=True))
-    owners = dict(Counter(e.owner for e in open_items).most_common())
+    owners, t3_total = open_counts(db)
     return Dashboard(today=today.isoformat(), kpi_day=kpi_day, kpis=tiles, close=close, owners=owners,
-                     t3=[e for e in open_items if e.forced])
+                     t3=list(list_exceptions(db, open_only=True, forced_only=True, limit=T3_SHOWN)), t3_total=t3_total)
 
 
 def stock_and_orders(db: Database) -> StockAndOrders:

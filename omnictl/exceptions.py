@@ -98,9 +98,11 @@ def _info(row, roles: list[str], events: list[ExceptionEvent] | None = None) -> 
 
 
 def list_exceptions(db: Database, *, owner: str | None = None, open_only: bool = False,
-                    ids: list[int] | None = None) -> Iterator[ExceptionInfo]:
-    """Exceptions by id, optionally one owner's (case-insensitive) and only open ones."""
-    where, params = [], []
+                    ids: list[int] | None = None, forced_only: bool = False,
+                    limit: int | None = None) -> Iterator[ExceptionInfo]:
+    """Exceptions by id, optionally one owner's (case-insensitive), only open ones, only those
+    whose loop must close (T-3), the first `limit`."""
+    where, params = ["forced = 1"] if forced_only else [], []
     if owner:
         where.append("owner = ? COLLATE NOCASE")
         params.append(owner.strip())
@@ -112,12 +114,24 @@ def list_exceptions(db: Database, *, owner: str | None = None, open_only: bool =
         return (info for start in range(0, len(ids), CHUNK)
                 for info in _select(db, where + [f"id IN ({', '.join('?' * len(ids[start:start + CHUNK]))})"],
                                     params + list(ids[start:start + CHUNK]), roles))
-    return _select(db, where, params, roles)
+    return _select(db, where, params, roles, limit)
 
 
-def _select(db: Database, where: list[str], params: list, roles: list[str]) -> Iterator[ExceptionInfo]:
+def _select(db: Database, where: list[str], params: list, roles: list[str],
+            limit: int | None = None) -> Iterator[ExceptionInfo]:
     sql = "SELECT * FROM exception" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     return (_info(row, roles) for row in db.query(sql, params))
+
+
+def open_counts(db: Database) -> tuple[dict[str, int], int]:
+    """Open exceptions by owner (most first), and how many of them are T-3's."""
+    marks = ", ".join("?" * len(OPEN))
+    owners = {r[0]: r[1] for r in db.execute(
+        f"SELECT owner, count(*) FROM exception WHERE status IN ({marks}) GROUP BY owner ORDER BY 2 DESC, 1", OPEN)}
+    forced = db.scalar(f"SELECT count(*) FROM exception WHERE status IN ({marks}) AND forced = 1", OPEN)
+    return owners, forced
 
 
 def _row(db: Database, exception_id: int | str):

@@ -376,20 +376,30 @@ async def test_a_screen_reads_again_when_shown_after_a_change_keeping_its_rows_w
         assert positions.has_rows and positions.current_row is not None
 
 
-async def test_the_other_screens_are_built_in_the_background_and_read_only_when_shown(demo_db):
+async def test_the_other_screens_are_built_in_the_background_and_read_before_their_first_visit(demo_db):
+    from omnictl.replenish import update_stored_plan
     from tui.app import SCREEN_CLASSES
 
+    update_stored_plan(demo_db)
     app = OmniApp(demo_db, "en", poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.pause(1.0)               # the warm-up waits 0.3 s, then builds a screen per 50 ms
         await settle(pilot)
-        assert set(SCREEN_CLASSES) <= set(app._screen_stacks)
-        hidden = app._screen_stacks["orders"][0].query_one("#orders", VirtualTable)
-        assert hidden.source is None
+        assert set(SCREEN_CLASSES) <= set(app._screen_stacks) and app.current_mode == "dashboard"
+        stacks = {mode: stack[-1] for mode, stack in app._screen_stacks.items()}
+        assert stacks["orders"].query_one("#orders", VirtualTable).has_rows
+        assert stacks["stock"].query_one("#positions", VirtualTable).has_rows
+        assert stacks["plan"].window is not None
+        forecast = stacks["forecast"]
+        assert forecast.plan is not None and forecast.plan.current and not forecast.computing
+        read_at = stacks["stock"]._read_at
         await pilot.press("2")
         await settle(pilot)
         assert table(app).row_count == browse.count_orders(demo_db)
+        await pilot.press("3")
+        await settle(pilot)
+        assert stacks["stock"]._read_at == read_at            # nothing changed: not read again
         await pilot.press("ctrl+t", "4")
         await settle(pilot)
         assert isinstance(app.screen, PlanScreen) and app.theme == "textual-light"
@@ -557,3 +567,46 @@ async def test_an_unexpected_error_ends_the_app_without_a_traceback(demo_db, mon
             await pilot.press("slash", *"WX-0589", "enter")
             await settle(pilot)
     assert isinstance(app.failure, ValueError) and app._exit_renderables == []
+
+
+async def test_a_stale_plan_is_shown_at_once_and_computed_again_when_the_forecast_screen_is_seen(demo_db,
+                                                                                              monkeypatch):
+    import threading
+
+    from omnictl.replenish import stored_plan, update_stored_plan
+    from tui.screens import forecast as screen
+
+    release, compute = threading.Event(), screen._update_plan
+    monkeypatch.setattr(screen, "_update_plan", lambda db: (release.wait(20), compute(db))[1])
+
+    update_stored_plan(demo_db)
+    with demo_db.write():
+        post(demo_db, [Move("QS-LT-L", "WH-HZ", 50, "adjustment", "2026-11-25T08:00:00Z")], "test")
+    before = stored_plan(demo_db)
+    assert before is not None and not before.current
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            if "forecast" in app._screen_stacks:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        forecast = app._screen_stacks["forecast"][-1]
+        assert forecast.plan == before and not forecast.computing      # not computed while unseen
+        await pilot.press("6")
+        await pilot.pause(0.1)
+        assert forecast.computing and "computing again" in str(forecast.query_one("#plan-status").render())
+        assert table(app, "#plan").has_rows                              # the stored plan meanwhile
+        release.set()
+        await settle(pilot, rounds=8)
+        assert not forecast.computing and forecast.plan.current
+        row = next(r for r in table(app, "#plan").source.page(demo_db, 0, 100) if r[:2] == ("QS-LT-L", "WH-HZ"))
+        assert row[2] == before_atp(demo_db) and "computing" not in str(forecast.query_one("#plan-status").render())
+    assert stored_plan(demo_db).current
+
+
+def before_atp(db) -> float:
+    from omnictl.inventory import reserved
+
+    return on_hand(db)[("QS-LT-L", "WH-HZ")] - reserved(db).get(("QS-LT-L", "WH-HZ"), 0.0)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from omnictl import clock
-from omnictl.close import run_close
-from omnictl.dashboard import TILES, dashboard
+from omnictl.close import run_close, show_close
+from omnictl.dashboard import T3_SHOWN, TILES, dashboard
 
 
 def test_an_empty_database_has_computed_tiles_and_nothing_to_attend(db):
@@ -48,3 +48,32 @@ def test_a_newer_close_is_read_and_channels_go_stale_when_no_file_comes(demo_db)
     assert board.close.date == "2026-11-27" and board.close.actor == "t"
     daily = {r[0] for r in demo_db.execute("SELECT code FROM channel WHERE active = 1 AND daily_files = 1")}
     assert daily and {c.code for c in board.stale} == daily
+
+
+def test_the_close_is_read_without_its_details_and_the_t3_list_is_capped(demo_db):
+    stored = show_close(demo_db)
+    board = dashboard(demo_db)
+    assert board.close.checks == {c.name: c.status for c in stored.checks}
+    assert (board.close.ran_at, board.close.actor) == (stored.ran_at, stored.actor)
+    assert [t.value for t in board.kpis] == [(stored.kpis.get(name) or {}).get("value") for name in TILES]
+    forced = demo_db.scalar("SELECT count(*) FROM exception WHERE forced = 1 AND status IN ('open', 'acted')")
+    assert board.t3_total == len(board.t3) == forced
+    # a company with hundreds of T-3s: the first T3_SHOWN by id, and the count of them all
+    template = demo_db.one("SELECT * FROM exception WHERE forced = 1 LIMIT 1")
+    with demo_db.write():
+        for i in range(T3_SHOWN + 5):
+            demo_db.execute("INSERT INTO exception (check_name, subject, standard, finding, deadline, owner, forced, "
+                            "opened_on, opened_at, last_seen_on) VALUES ('t3', ?, 's', 'f', ?, 'pmc', 1, ?, ?, ?)",
+                            (f"t3:MO-9{i:05d}", template["deadline"], template["opened_on"], template["opened_at"],
+                             template["last_seen_on"]))
+    board = dashboard(demo_db)
+    assert board.t3_total == forced + T3_SHOWN + 5 and len(board.t3) == T3_SHOWN
+    assert [e.id for e in board.t3] == sorted(e.id for e in board.t3)
+    assert sum(board.owners.values()) == demo_db.scalar(
+        "SELECT count(*) FROM exception WHERE status IN ('open', 'acted')")
+    from tui.i18n import Catalogue
+    from tui.screens.dashboard import t3_text
+
+    lines = t3_text(board, Catalogue("en")).plain.splitlines()
+    assert len(lines) == 1 + T3_SHOWN + 1 and f"T-3 to close: {board.t3_total}" in lines[0]
+    assert f"{board.t3_total - T3_SHOWN} more" in lines[-1]

@@ -48,16 +48,24 @@ def localize_bindings(node, t) -> None:
 
 
 class ConsoleScreen(Screen):
-    """A numbered screen. It reads its data when shown: on its first visit (it may have been
-    built in the background), and on coming back from another screen or a dialog when the
-    database (or the day) changed since it last read. Tables keep their cursor, filter and rows
-    on screen while the new rows are read."""
+    """A numbered screen. It reads its data as it is built (in the background, while another
+    screen is shown, so its first visit draws at once), and again on coming back from another
+    screen or a dialog when the database (or the day) changed since it last read. Tables keep
+    their cursor, filter and rows on screen while the new rows are read."""
 
     _read_queued = False
     _read_at: tuple | None = None
 
     def refresh_data(self) -> None:
         raise NotImplementedError
+
+    def shown_unchanged(self) -> None:
+        """Shown again with nothing changed since it last read (a screen may start work it
+        saves for when it is seen)."""
+
+    def on_mount(self) -> None:
+        if not self.is_current:
+            self.read()
 
     def on_screen_resume(self) -> None:
         # A first visit brings two resumes (the mode's start and the switch): read once.
@@ -71,6 +79,8 @@ class ConsoleScreen(Screen):
             return
         if self.app.database_state() != self._read_at:
             self.read()
+        else:
+            self.shown_unchanged()
 
     def read(self) -> None:
         """Read the screen's data now, noting the state of the database it was read at."""

@@ -107,7 +107,7 @@ def late_text(board, t) -> Text:
 
 
 def t3_text(board, t) -> Text:
-    lines = [_line((t("dash.t3", count=len(board.t3)), "bold red" if board.t3 else "bold"))]
+    lines = [_line((t("dash.t3", count=board.t3_total), "bold red" if board.t3 else "bold"))]
     if not board.t3:
         lines.append(_line(("  " + t("dash.none"), "green")))
     for e in board.t3:
@@ -115,6 +115,8 @@ def t3_text(board, t) -> Text:
         lines.append(_line((f"  #{e.id} ", "bold"), (subject, "bold"),
                            (f"  {t.word(e.action) if e.action else t('dash.no_action')}", "yellow"),
                            (f"  {e.owner}", "dim"), (f"  {e.finding}", "dim")))
+    if board.t3_total > len(board.t3):
+        lines.append(_line(("  " + t("dash.more", count=board.t3_total - len(board.t3)), "dim")))
     return _lines(lines)
 
 

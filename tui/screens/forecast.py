@@ -79,6 +79,7 @@ class ForecastScreen(ConsoleScreen):
         self.sku: str | None = None
         self.line: tuple | None = None
         self.plan = None                      # the stored plan's header (StoredPlan)
+        self._stored_read = False
         self.computing = False
 
     def compose(self) -> ComposeResult:
@@ -97,15 +98,21 @@ class ForecastScreen(ConsoleScreen):
 
     def on_loaded(self, message: Loaded) -> None:
         if message.purpose in ("stored", "plan"):
+            self._stored_read = True
             if message.purpose == "plan":
                 self.computing = False
             self.show_plan(message.result)
-            if (message.result is None or not message.result.current) and not self.computing:
-                self.computing = True
-                load(self, "plan", _update_plan)
-                self.show_status()
+            if self.is_current:
+                self.shown_unchanged()
         elif message.purpose == "view" and message.result.sku == self.sku:
             self.show_view(message.result)
+
+    def shown_unchanged(self) -> None:
+        """Compute a stale plan again (only when seen: a company's takes half a minute)."""
+        if self._stored_read and (self.plan is None or not self.plan.current) and not self.computing:
+            self.computing = True
+            load(self, "plan", _update_plan)
+            self.show_status()
 
     def on_failed(self, message: Failed) -> None:
         if message.purpose == "plan":

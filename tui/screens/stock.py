@@ -149,7 +149,9 @@ class StockScreen(ConsoleScreen):
 
     def show_shortages(self) -> None:
         """Open with the shortage filter on (from the dashboard)."""
-        self.short = True
+        if not self.short:
+            self.short = True
+            self.read()
 
     def refresh_data(self) -> None:
         self.query_one("#shortage-flag", Label).update(self.app.t("stock.shortage_on") if self.short else "")
