@@ -178,7 +178,7 @@ def launch(args: list[str]) -> tuple[float, list[tuple[str, float]]]:
     """(seconds from starting the process to the first frame drawn with data, [(key, ms)])."""
     started = time.time()
     process = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "OMNICTL_TODAY": os.environ.get("OMNICTL_TODAY", "2026-11-25")})
+                               env=os.environ)
     drawn, keys = None, []
     for line in process.stdout:
         if line.startswith("DRAWN"):
@@ -310,6 +310,7 @@ def main(argv=None) -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    os.environ.setdefault("OMNICTL_TODAY", "2026-11-25")     # one day for the stored plan and the children
     if args.child:
         child_console(args.child, args.keys)
         return 0

@@ -175,7 +175,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "dialog.record": ("Record", "记录"),
     "dialog.required": ("Fill in: {field}", "请填写: {field}"),
     "dialog.choose": ("choose…", "请选择…"),
-    "export.title": ("Export {count} rows to (.csv or .md)", "导出 {count} 行到 (.csv 或 .md)"),
+    "export.title": ("Export {count} rows to (.csv, .md or .xlsx)", "导出 {count} 行到 (.csv、.md 或 .xlsx)"),
     "export.done": ("Exported {count} rows to {path}", "已导出 {count} 行到 {path}"),
     "export.none": ("This screen has no table to export; the tables are on screens 2, 3, 5, 6 and 7",
                     "此页面没有可导出的表格; 表格在 2、3、5、6、7 页面"),

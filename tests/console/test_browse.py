@@ -103,9 +103,29 @@ def test_markdown_export_escapes_pipes_and_streams_pages(tmp_path):
     assert written == 12 and lines[0] == "| n | text |" and lines[2] == "| 0 | a\\|0 |" and len(lines) == 14
 
 
+def test_xlsx_export_keeps_long_ids_and_text_as_text_and_numbers_as_numbers(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from omnictl import tableexport
+
+    target = tmp_path / "t.xlsx"
+    rows = [("3920561028843317754", "=HYPERLINK(\"x\")", 12.5, -3, None, "青花瓷杯 蓝色", "bell\x07")]
+    assert export_table(target, ["order", "text", "amount", "qty", "empty", "name", "ctl"], [rows]) == 1
+    [header, row] = [[(c.value, c.data_type) for c in r] for r in load_workbook(target)["export"].iter_rows()]
+    assert header[0] == ("order", "s")
+    assert row[:4] == [("3920561028843317754", "s"), ("=HYPERLINK(\"x\")", "s"), (12.5, "n"), (-3, "n")]
+    assert row[4][0] is None and row[5][0] == "青花瓷杯 蓝色" and row[6][0] == "bell"
+    # too long for a sheet: one sentence, and nothing written
+    monkeypatch.setattr(tableexport, "XLSX_MAX_ROWS", 3)
+    too_long = tmp_path / "long.xlsx"
+    with pytest.raises(UsageError, match="holds 3 rows and this table has more; export it to .csv"):
+        export_table(too_long, ["n"], pages_of(lambda offset, limit: [(i,) for i in range(5)][offset:offset + limit], 2))
+    assert not too_long.exists()
+
+
 def test_export_refuses_unknown_format_and_missing_folder(tmp_path):
-    with pytest.raises(UsageError, match=r"\.csv or \.md"):
-        export_table(tmp_path / "t.xlsx", ["a"], [])
+    with pytest.raises(UsageError, match=r"\.csv, \.md or \.xlsx"):
+        export_table(tmp_path / "t.pdf", ["a"], [])
     with pytest.raises(InputFileError, match="does not exist"):
         export_table(tmp_path / "nope" / "t.csv", ["a"], [])
 
