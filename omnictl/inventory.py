@@ -258,10 +258,16 @@ GROUP BY 1, 2, 3
 """
 
 
-def demand_history(db: Database, until: str, *, channel: str | None = None) -> list:
+def demand_history(db: Database, until: str, *, channel: str | None = None, sku: str | None = None) -> list:
     """Demand per order day (company timezone), location and master SKU up to `until`
-    (inclusive): rows day, location, sku (None: unmapped), quantity, lines."""
+    (inclusive): rows day, location, sku (None: unmapped), quantity, lines. With `sku`, only the
+    lines that can carry it (by their SKU, or a kit holding it), read through the indexes; the
+    rows of a kit's other components come along."""
     filters, params = ("AND o.channel = ?", [channel]) if channel else ("", [])
+    if sku:
+        filters += (" AND l.id IN (SELECT id FROM order_line WHERE sku = ? UNION ALL SELECT k.id FROM order_line k "
+                    "JOIN sku_alias ka ON ka.external_sku = k.external_sku WHERE ka.sku = ? AND k.mapping = 'kit')")
+        params += [sku, sku]
     return db.query(_DEMAND_HISTORY_SQL.format(filters=filters), [until, *params])
 
 

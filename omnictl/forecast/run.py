@@ -81,13 +81,15 @@ def _as_of(value: str | date | None) -> date:
 
 
 def history(db: Database, bucket: str, as_of: str | date | None = None, sku: str | None = None,
-            channel: str | None = None) -> History:
+            channel: str | None = None, count_unmapped: bool = True) -> History:
     """Demand history up to `as_of` (inclusive; later orders ignored) as SKUs × periods; the
-    last period may be partial. SKUs are those with any demand line (sorted)."""
+    last period may be partial. SKUs are those with any demand line (sorted). One SKU's reads
+    only its lines; the unmapped lines are then counted over the whole book unless not asked."""
     _check_bucket(bucket)
     end = _as_of(as_of)
-    rows = demand_history(db, end.isoformat(), channel=channel)
-    unmapped = sum(r["lines"] for r in rows if r["sku"] is None)
+    rows = demand_history(db, end.isoformat(), channel=channel, sku=sku)
+    book = rows if sku is None else demand_history(db, end.isoformat(), channel=channel) if count_unmapped else []
+    unmapped = sum(r["lines"] for r in book if r["sku"] is None)
     rows = [r for r in rows if r["sku"] is not None and (sku is None or r["sku"] == sku)]
     skus = sorted({r["sku"] for r in rows})
     if not rows:
@@ -328,7 +330,7 @@ def show_forecast(db: Database, sku: str, bucket: str = "month", periods: int = 
     if derived:
         run = day_run
     as_of = date.fromisoformat(run["as_of"]) if run else None
-    hist = history(db, bucket, as_of, sku=sku)
+    hist = history(db, bucket, as_of, sku=sku, count_unmapped=False)
     view = ForecastView(sku=sku, bucket=bucket, sales_weight=weight)
     if hist.skus:
         view.history = [ForecastPoint(period_start=s.isoformat(), quantity=round(float(q), DIGITS))

@@ -153,3 +153,22 @@ def test_entered_count_bad_input(demo_db):
     with pytest.raises(UsageError, match="say why"):
         reconcile_counts(demo_db, "WH-HZ", {"QS-DL-OAK": 1}, apply=True)
     assert demo_db.scalar("SELECT count(*) FROM stock_count WHERE location = 'NOWHERE'") == 0
+
+
+def test_one_skus_history_read_through_the_indexes_equals_its_row_of_the_whole_book(demo_db):
+    """The forecast screen's chart reads one SKU's lines (by SKU, alias or kit), not the book."""
+    from omnictl.forecast.run import history
+
+    whole = history(demo_db, "day", "2026-11-24")
+    kit_parts = {r[0] for r in demo_db.execute(
+        "SELECT DISTINCT a.sku FROM sku_alias a JOIN order_line l ON l.external_sku = a.external_sku "
+        "WHERE l.mapping = 'kit'")}
+    aliased = {r[0] for r in demo_db.execute("SELECT DISTINCT sku FROM order_line WHERE mapping = 'alias'")}
+    assert kit_parts and aliased
+    for sku in sorted(kit_parts | aliased | {"QS-LT-S"}):
+        one = history(demo_db, "day", "2026-11-24", sku=sku)
+        row = whole.values[whole.skus.index(sku)]
+        assert one.skus == [sku] and list(one.values[0]) == list(row[-len(one.values[0]):])
+        assert not any(row[:len(row) - len(one.values[0])])          # the whole book starts earlier only
+        assert one.unmapped_lines == whole.unmapped_lines
+        assert history(demo_db, "day", "2026-11-24", sku=sku, count_unmapped=False).unmapped_lines == 0

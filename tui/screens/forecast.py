@@ -33,7 +33,8 @@ PLAN_COLUMNS = (Column("sku", 10, grow=12), Column("location", 6, grow=3), Colum
 
 def _row(p) -> tuple:
     """As the table shows a plan line; the transfer's source last, as a key (not shown)."""
-    return (p.sku, p.location, p.atp, round(p.daily_forecast, 2), p.stockout_on or "", p.suggested or None,
+    daily = round(p.daily_forecast, 2) if p.daily_forecast < 100 else round(p.daily_forecast)   # fits 5 cells
+    return (p.sku, p.location, p.atp, daily, p.stockout_on or "", p.suggested or None,
             p.order_by or "", "late" if p.suggested and p.late else "", p.action if p.suggested else "", p.source)
 
 
