@@ -339,8 +339,9 @@ def _position(key, held: float, held_back: float, supply: tuple[float, str | Non
 # -- the trail ------------------------------------------------------------------------------
 
 def list_moves(db: Database, sku: str, *, location: str | None = None, since: str | None = None,
-               limit: int | None = None) -> Iterator[MoveInfo]:
-    """A SKU's moves in effective order, each with the running on-hand at its location."""
+               limit: int | None = None, last: int | None = None) -> Iterator[MoveInfo]:
+    """A SKU's moves in effective order, each with the running on-hand at its location; the
+    first `limit` of them, or the `last` ones (a best seller has tens of thousands)."""
     if db.one("SELECT 1 FROM sku WHERE code = ?", (sku,)) is None:
         raise NotFound(f"no master SKU '{sku}'")
     since = check_time(since, "--since") if since and len(since) > 10 else \
@@ -354,6 +355,9 @@ def list_moves(db: Database, sku: str, *, location: str | None = None, since: st
     if since:
         sql = f"SELECT * FROM ({sql}) WHERE effective_at >= ?"
         params.append(since)
+    if last:
+        sql = f"SELECT * FROM ({sql}) ORDER BY effective_at DESC, id DESC LIMIT {int(last)}"
+        return map(_move_info, reversed(db.query(sql, params)))
     sql += " ORDER BY effective_at, id" + (f" LIMIT {int(limit)}" if limit else "")
     return map(_move_info, db.execute(sql, params))
 

@@ -132,6 +132,17 @@ def test_as_of_and_the_running_balance(shop):
     assert [m.balance for m in list_moves(shop, "BULB-E27")] == [10, 7]
 
 
+def test_the_last_moves_keep_their_running_balances_per_location(shop):
+    shop.execute("INSERT INTO location (code, name) VALUES ('ST', 'Store')")
+    with shop.write():
+        post(shop, [Move("BULB-E27", "WH" if i % 3 else "ST", 5 - i % 4, "adjustment",
+                         f"2026-11-{1 + i // 2:02d}T0{i % 2}:00:00Z") for i in range(20)], "tester")
+    every = [(m.id, m.location, m.balance) for m in list_moves(shop, "BULB-E27")]
+    assert [(m.id, m.location, m.balance) for m in list_moves(shop, "BULB-E27", last=7)] == every[-7:]
+    assert [m.balance for m in list_moves(shop, "BULB-E27", location="ST", last=2)] == \
+        [b for _, loc, b in every if loc == "ST"][-2:]
+
+
 def test_cli_stock_positions_moves_why(shop, cli, db_path):
     shop.close()
     import shutil

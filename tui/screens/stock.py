@@ -50,7 +50,7 @@ def _positions(db, location: str | None, short: bool) -> list[tuple]:
 
 
 def _moves(db, sku: str, location: str | None) -> list[tuple]:
-    moves = list(list_moves(db, sku, location=location))[-MOVES_SHOWN:]
+    moves = list(list_moves(db, sku, location=location, last=MOVES_SHOWN))
     return [(clock.local(m.effective_at, "%Y-%m-%d %H:%M"), m.location, m.quantity, m.kind, m.balance, m.reason or m.ref or "")
             for m in reversed(moves)]
 
