@@ -34,7 +34,6 @@ from datetime import date, datetime, time, timedelta
 from pydantic import BaseModel
 
 from omnictl import clock, settings
-from omnictl import values as V
 from omnictl.db import Database
 from omnictl.errors import NotFound, UsageError
 from omnictl.exceptions import (
@@ -46,6 +45,7 @@ from omnictl.exceptions import (
     list_exceptions,
     record_event,
 )
+from omnictl.messages import message, render
 
 CHECKS = ("channels", "production", "consumption", "stock", "t3", "escalation")
 STATUSES = ("ok", "warn", "fail")
@@ -57,6 +57,7 @@ class CloseCheck(BaseModel):
     status: str                        # ok, warn or fail
     owner: str
     details: list[str] = []
+    messages: list[dict] = []          # the details as messages (omnictl.messages), for other languages
     exceptions: list[int] = []         # exceptions this check found on D
 
 
@@ -82,19 +83,18 @@ class CloseReport(BaseModel):
 class Finding:
     check: str
     subject: str
-    standard: str
-    finding: str
+    standard_msg: dict                 # omnictl.messages: the sentence as a template key and its values
+    finding_msg: dict
     work_center: str | None = None
     forced: bool = False
 
+    @property
+    def standard(self) -> str:
+        return render(self.standard_msg)
 
-def _q(value: float) -> str:
-    return V.quantity_text(round(value, 3))
-
-
-def _count(number: float, noun: str) -> str:
-    """'1 unit', '2 units', '1.5 units'."""
-    return f"{_q(number)} {noun}{'' if number == 1 else 's'}"
+    @property
+    def finding(self) -> str:
+        return render(self.finding_msg)
 
 
 def parse_day(text: str | date | None) -> date:
@@ -143,37 +143,33 @@ class _Context:
 
 # -- the checks: each returns its details and findings; the status follows ------------------------
 
-def _channels(cx: _Context) -> tuple[str, list[str], list[Finding]]:
-    db, details, found = cx.db, [], []
-    std_fresh = f"every active channel that sends daily files has an import after the end of {cx.d}"
+def _channels(cx: _Context) -> tuple[str, list[dict], list[Finding]]:
+    db, found = cx.db, []
+    std_fresh = message("channels.fresh_std", day=cx.d)
     for ch in db.query("SELECT c.code, c.daily_files, (SELECT max(b.started_at) FROM import_batch b "
                        "WHERE b.channel = c.code AND b.kind = 'orders' AND b.undone_at IS NULL) AS last "
                        "FROM channel c WHERE c.active = 1 ORDER BY c.code"):
         if not ch["daily_files"]:
             continue
         if ch["last"] is None or ch["last"] < cx.end:
-            text = (f"{ch['code']}: no import after the end of {cx.d}"
-                    + (f" (latest {ch['last']})" if ch["last"] else " (never imported)"))
-            details.append(text)
+            text = (message("channels.stale", channel=ch["code"], day=cx.d, latest=ch["last"]) if ch["last"] else
+                    message("channels.never", channel=ch["code"], day=cx.d))
             found.append(Finding("channels", f"channels:stale:{ch['code']}:{cx.d}", std_fresh, text))
     for batch in db.query("SELECT b.id, b.channel, b.file_name, b.rejected FROM import_batch b WHERE b.id IN "
                           "(SELECT max(id) FROM import_batch WHERE kind = 'orders' AND undone_at IS NULL "
                           "AND channel IS NOT NULL GROUP BY channel) AND b.rejected > 0 ORDER BY b.channel"):
-        text = (f"{batch['channel']}: its latest import (batch {batch['id']}, {batch['file_name']}) rejected "
-                f"{batch['rejected']} row(s); `omnictl imports show {batch['id']}`")
-        details.append(text)
-        found.append(Finding("channels", f"channels:rejects:{batch['id']}",
-                             "a channel's latest export imports whole: 0 rejected rows", text))
+        text = message("channels.rejects", channel=batch["channel"], batch=batch["id"], file=batch["file_name"],
+                       rejected=batch["rejected"])
+        found.append(Finding("channels", f"channels:rejects:{batch['id']}", message("channels.rejects_std"), text))
     for row in db.query("SELECT o.channel, l.external_sku, count(*) AS lines, sum(l.quantity) AS qty "
                         "FROM order_line l INDEXED BY order_line_unmapped JOIN sales_order o ON o.id = l.order_id "
                         "WHERE l.mapping = 'unmapped' AND l.fulfilment != 'cancelled' "
                         "GROUP BY o.channel, l.external_sku ORDER BY o.channel, l.external_sku"):
-        text = (f"{row['channel']}: {row['lines']} line(s), {_q(row['qty'])} unit(s) of '{row['external_sku']}' "
-                f"map to no master SKU; `omnictl skus map {row['channel']} {row['external_sku']} SKU`")
-        details.append(text)
+        text = message("channels.unmapped", channel=row["channel"], lines=row["lines"], qty=row["qty"],
+                       external=row["external_sku"])
         found.append(Finding("channels", f"channels:unmapped:{row['channel']}:{row['external_sku']}",
-                             "every SKU a channel sells maps to a master SKU: 0 unmapped lines", text))
-    return ("warn" if found else "ok"), details, found
+                             message("channels.unmapped_std"), text))
+    return ("warn" if found else "ok"), [f.finding_msg for f in found], found
 
 
 _BEHIND_SQL = """
@@ -191,24 +187,24 @@ def _local(instant: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def _production(cx: _Context) -> tuple[str, list[str], list[Finding]]:
+def _production(cx: _Context) -> tuple[str, list[dict], list[Finding]]:
     found, by_center = [], defaultdict(lambda: [0.0, 0.0, 0])
     for op in cx.db.query(_BEHIND_SQL, (cx.end,)):
         behind = max(op["quantity"] - op["qty_done"], 0.0)
         minutes = op["run_min"] * behind / op["quantity"] + (op["setup_min"] if op["status"] == "planned" else 0)
         hours = minutes / 60
-        where = f"{op['number']} operation {op['seq']} ({op['work_center']}, {_q(op['quantity'])} × {op['sku']})"
-        standard = f"{where} done by {_local(op['planned_end'])}: {_q(op['quantity'])} good"
-        text = f"{where}: {_q(op['qty_done'])} done, {_q(behind)} behind, {hours:.1f} h of work left"
+        where = dict(order=op["number"], seq=op["seq"], center=op["work_center"], qty=op["quantity"], sku=op["sku"])
+        standard = message("production.std", **where, end=_local(op["planned_end"]))
+        text = message("production.behind", **where, done=op["qty_done"], behind=behind, hours=hours)
         found.append(Finding("production", f"production:{op['number']}/{op['seq']}", standard, text,
                              work_center=op["work_center"]))
         total = by_center[op["work_center"]]
         total[0] += behind
         total[1] += hours
         total[2] += 1
-    details = [f"{center}: {_count(count, 'operation')} behind plan, {_count(qty, 'unit')}, {hours:.1f} h"
+    details = [message("production.center", center=center, operations=count, units=qty, hours=hours)
                for center, (qty, hours, count) in sorted(by_center.items())]
-    details += [f.finding for f in found]
+    details += [f.finding_msg for f in found]
     return ("fail" if found else "ok"), details, found
 
 
@@ -218,11 +214,11 @@ UNION SELECT DISTINCT production_id FROM material_issue INDEXED BY material_issu
 """
 
 
-def _consumption(cx: _Context) -> tuple[str, list[str], list[Finding]]:
+def _consumption(cx: _Context) -> tuple[str, list[dict], list[Finding]]:
     db, found, worst = cx.db, [], "ok"
     active = [r[0] for r in db.execute(_ACTIVE_SQL, {"d": cx.d})]
     if not active:
-        return "ok", [f"no production reports or material issues dated {cx.d}"], []
+        return "ok", [message("consumption.none", day=cx.d)], []
     tolerance = cx.tolerance
     for start in range(0, len(active), 500):
         part = active[start:start + 500]
@@ -257,47 +253,48 @@ def _consumption(cx: _Context) -> tuple[str, list[str], list[Finding]]:
                 under = (order["status"] == "done" and given and actual < standard * (1 - tolerance / 100) - EPS)
                 if not (over or under):
                     continue
+                of = dict(order=order["number"], sku=order["sku"], component=component)
                 if component in bom:
-                    std_text = (f"{order['number']} ({order['sku']}): {_q(made)} good × {_q(per)} {component}"
-                                f" + {_q(scrap)}% scrap = {_q(standard)}, within {_q(tolerance)}%")
+                    std_text = message("consumption.std", **of, made=made, per=per, scrap=scrap, standard=standard,
+                                       tolerance=tolerance)
                 else:
-                    std_text = f"{order['number']} ({order['sku']}): {component} is not in its bill of materials: 0"
+                    std_text = message("consumption.not_in_bom_std", **of)
                 gap = actual - standard
                 share = f" ({gap / standard * 100:+.0f}%)" if standard > EPS else ""
-                text = (f"{order['number']} {component}: issued {_q(actual)} against a standard of {_q(standard)}: "
-                        f"{_q(abs(gap))} {'over' if gap > 0 else 'under'}{share}")
+                text = message("consumption.over" if gap > 0 else "consumption.under", order=order["number"],
+                               component=component, actual=actual, standard=standard, gap=abs(gap), share=share)
                 found.append(Finding("consumption", f"consumption:{order['number']}:{component}", std_text, text,
                                      work_center=order["work_center"]))
                 worst = "fail" if over else (worst if worst == "fail" else "warn")
-    details = [f.finding for f in found] or [(f"{len(active)} order(s) with reports or issues on {cx.d}: "
-                                              f"consumption within {_q(tolerance)}% of standard")]
+    details = [f.finding_msg for f in found] or [message("consumption.ok", orders=len(active), day=cx.d,
+                                                         tolerance=tolerance)]
     return worst, details, found
 
 
-def _stock(cx: _Context) -> tuple[str, list[str], list[Finding]]:
+def _stock(cx: _Context) -> tuple[str, list[dict], list[Finding]]:
     from omnictl.inventory import positions
 
     db, found, status = cx.db, [], "ok"
     for r in db.query("SELECT sku, location, on_hand FROM stock_balance WHERE on_hand < -1e-9 ORDER BY sku, location"):
-        text = f"{r['sku']} at {r['location']}: on hand {_q(r['on_hand'])}"
+        at = dict(sku=r["sku"], location=r["location"])
         found.append(Finding("stock", f"stock:negative:{r['sku']}@{r['location']}",
-                             f"{r['sku']} at {r['location']}: on hand 0 or more", text))
+                             message("stock.negative_std", **at), message("stock.negative", **at, on_hand=r["on_hand"])))
         status = "fail"
     for p in positions(db, short=True):
         if p.status != "oversold":
             continue
-        text = (f"{p.sku} at {p.location}: on hand {_q(p.on_hand)}, reserved {_q(p.reserved)}, "
-                f"ATP {_q(p.atp)} (oversold)")
-        found.append(Finding("stock", f"stock:oversold:{p.sku}@{p.location}",
-                             f"{p.sku} at {p.location}: available to promise 0 or more", text))
+        at = dict(sku=p.sku, location=p.location)
+        text = message("stock.oversold", **at, on_hand=p.on_hand, reserved=p.reserved, atp=p.atp)
+        found.append(Finding("stock", f"stock:oversold:{p.sku}@{p.location}", message("stock.oversold_std", **at),
+                             text))
         status = status if status == "fail" else "warn"
     for text, subject in _unapplied_counts(cx):
-        found.append(Finding("stock", subject, "a count that differs from the book is applied or explained", text))
+        found.append(Finding("stock", subject, message("stock.count_std"), text))
         status = status if status == "fail" else "warn"
-    return status, [f.finding for f in found], found
+    return status, [f.finding_msg for f in found], found
 
 
-def _unapplied_counts(cx: _Context) -> list[tuple[str, str]]:
+def _unapplied_counts(cx: _Context) -> list[tuple[dict, str]]:
     """The latest count of each location by the end of D, when unapplied and off the book."""
     from omnictl.reconcile import book_at
 
@@ -319,9 +316,8 @@ def _unapplied_counts(cx: _Context) -> list[tuple[str, str]]:
         keys = counted.keys() | ({k for k in book if k[1] == count["location"]} if count["scope"] == "full" else set())
         off = [k for k in keys if abs(counted.get(k, 0.0) - book.get(k, (0.0, 0))[0]) > limit + EPS]
         if off:
-            text = (f"count {count['id']} of {count['location']} ({count['file_name']}, counted "
-                    f"{_local(count['counted_at'])}) differs from the book on {len(off)} SKU(s) and is not "
-                    "applied; `omnictl reconcile count ... --apply`")
+            text = message("stock.count", count=count["id"], location=count["location"], file=str(count["file_name"]),
+                           at=_local(count["counted_at"]), skus=len(off))
             out.append((text, f"stock:count:{count['id']}"))
     return out
 
@@ -343,8 +339,7 @@ ORDER BY ship_by, p.number
 def _t3_findings(cx: _Context) -> list[Finding]:
     db = cx.db
     window = (cx.day + timedelta(days=cx.t_minus)).isoformat()
-    standard = (f"T-{cx.t_minus}: the work for a sales line is finished {cx.t_minus} days before its ship-by date, "
-                "or stock is behind it")
+    standard = message("t3.std", days=cx.t_minus)
     found = []
     orders = db.query(_T3_ORDERS_SQL, (window,))
     unfinished = defaultdict(list)
@@ -360,16 +355,15 @@ def _t3_findings(cx: _Context) -> list[Finding]:
         if not ops:
             continue
         first = ops[0]
-        text = (f"{o['number']} ({_q(o['quantity'])} × {o['sku']}) has {len(ops)} unfinished operation(s), next "
-                f"{first['seq']} on {first['work_center']} ({_q(first['qty_done'])} of {_q(o['quantity'])} done); "
-                f"it serves {o['served']}, ship by {o['ship_by']}")
+        text = message("t3.order", order=o["number"], qty=o["quantity"], sku=o["sku"], ops=len(ops), seq=first["seq"],
+                       center=first["work_center"], done=first["qty_done"], served=o["served"], ship_by=o["ship_by"])
         found.append(Finding("t3", f"t3:{o['number']}", standard, text, work_center=first["work_center"],
                              forced=True))
     found.extend(_t3_uncovered_lines(cx, window, standard))
     return found
 
 
-def _t3_uncovered_lines(cx: _Context, window: str, standard: str) -> list[Finding]:
+def _t3_uncovered_lines(cx: _Context, window: str, standard: dict) -> list[Finding]:
     """Open lines shipping within the window that neither stock (allocated by ship-by date)
     nor an open production order covers."""
     from omnictl.inventory import open_demand
@@ -408,9 +402,9 @@ def _t3_uncovered_lines(cx: _Context, window: str, standard: str) -> list[Findin
     for line_id in sorted(ids, key=lambda i: (lines[i]["promised_ship_by"], lines[i]["channel"],
                                               lines[i]["external_id"], i)):
         line = lines[line_id]
-        missing = ", ".join(f"{_q(q)} × {sku} at {loc}" for sku, loc, q in short[line_id])
-        text = (f"{line['channel']} {line['external_id']} line {line['line_key']}, ship by "
-                f"{line['promised_ship_by']}: {missing} with neither stock nor production behind it")
+        missing = [message("t3.missing", qty=q, sku=sku, location=loc) for sku, loc, q in short[line_id]]
+        text = message("t3.line", channel=line["channel"], external=line["external_id"], line=line["line_key"],
+                       ship_by=line["promised_ship_by"], missing=missing)
         found.append(Finding("t3", f"t3:line:{line_id}", standard, text, forced=True))
     return found
 
@@ -426,15 +420,17 @@ class _Register:
 
     def record(self, finding: Finding) -> int:
         cx, db = self.cx, self.cx.db
+        messages = tuple(json.dumps(m, ensure_ascii=False) for m in (finding.standard_msg, finding.finding_msg))
         row = db.one("SELECT * FROM exception WHERE subject = ?", (finding.subject,))
         if row is None:
             now = clock.utc_now_iso()
             new_id = db.execute(
                 "INSERT INTO exception (check_name, subject, work_center, standard, finding, deadline, level, owner, "
-                "forced, opened_on, opened_at, last_seen_on) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+                "forced, opened_on, opened_at, last_seen_on, standard_msg, finding_msg) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)",
                 (finding.check, finding.subject, finding.work_center, finding.standard, finding.finding,
                  cx.deadline, cx.owner(finding.check, finding.work_center), int(finding.forced), cx.d, now,
-                 cx.d)).lastrowid
+                 cx.d, *messages)).lastrowid
             record_event(db, new_id, "opened", cx.actor, None,
                          {"standard": finding.standard, "finding": finding.finding, "deadline": cx.deadline},
                          f"close of {cx.d}")
@@ -442,6 +438,8 @@ class _Register:
             return new_id
         if row["last_seen_on"] < cx.d:
             db.execute("UPDATE exception SET last_seen_on = ? WHERE id = ?", (cx.d, row["id"]))
+        if (row["standard_msg"], row["finding_msg"]) != messages:
+            db.execute("UPDATE exception SET standard_msg = ?, finding_msg = ? WHERE id = ?", (*messages, row["id"]))
         texts = {"standard": finding.standard, "finding": finding.finding}
         if any(row[k] != v for k, v in texts.items()):
             change(db, row, "updated", cx.actor, {k: v for k, v in texts.items() if row[k] != v},
@@ -467,7 +465,7 @@ class _Register:
                        f"no longer found by the close of {cx.d}")
                 self.cleared += 1
 
-    def escalate(self) -> list[str]:
+    def escalate(self) -> list[dict]:
         cx, roles, details = self.cx, self.cx.roles, []
         for row in cx.db.query("SELECT * FROM exception WHERE status IN (?, ?) AND deadline <= ? AND "
                                "(escalated_on IS NULL OR escalated_on < ?) ORDER BY id", (*OPEN, cx.d, cx.d)):
@@ -475,24 +473,21 @@ class _Register:
             change(cx.db, row, "escalated", cx.actor,
                    {"level": level, "deadline": cx.deadline, "escalated_on": cx.d},
                    f"past its deadline {row['deadline']} at the close of {cx.d}")
-            top = " (the top of the ladder)" if level == row["level"] else ""
-            details.append(f"#{row['id']} {row['subject']}: past its deadline {row['deadline']}, now level {level} "
-                           f"({roles[level]}){top}, owner {row['owner']}, new deadline {cx.deadline}")
+            details.append(message("escalation.top" if level == row["level"] else "escalation.line", id=row["id"],
+                                   subject=row["subject"], deadline=row["deadline"], level=level, role=roles[level],
+                                   owner=row["owner"], new_deadline=cx.deadline))
             self.escalated += 1
         return details
 
 
-def _t3_status(cx: _Context, found_ids: list[int]) -> tuple[str, list[str]]:
+def _t3_status(cx: _Context, found_ids: list[int]) -> tuple[str, list[dict]]:
     pending = cx.db.query("SELECT id, subject, owner, status, action, deadline FROM exception WHERE forced = 1 "
                           f"AND status IN ({', '.join('?' * len(OPEN))}) ORDER BY id", OPEN)
-    details = [f"#{r['id']} {r['subject']}: {r['status']}, owner {r['owner']}, "
-               + (f"action {r['action']}, to be resolved" if r["action"] else
-                  f"needs an action ({', '.join(WORK_ACTIONS)})")
-               + f", deadline {r['deadline']}" for r in pending]
+    details = [message("t3.acted", **r) if r["action"] else message("t3.no_action", **r, actions=list(WORK_ACTIONS))
+               for r in map(dict, pending)]
     closed = len(found_ids) - sum(1 for r in pending if r["id"] in set(found_ids))
     if found_ids:
-        details.insert(0, f"{_count(len(found_ids), f'T-{cx.t_minus} finding')} on {cx.d}; "
-                          f"{closed} with the loop closed")
+        details.insert(0, message("t3.summary", found=len(found_ids), days=cx.t_minus, day=cx.d, closed=closed))
     return ("fail" if pending else "ok"), details
 
 
@@ -524,8 +519,8 @@ def run_close(db: Database, day: str | date | None = None, *, actor: str = "unkn
                 details = register.escalate()
                 status, ids = ("warn" if details else "ok"), []
             seen.update(ids)
-            checks.append(CloseCheck(name=name, status=status, owner=cx.owner(name), details=details,
-                                     exceptions=sorted(set(ids))))
+            checks.append(CloseCheck(name=name, status=status, owner=cx.owner(name), details=list(map(render, details)),
+                                     messages=details, exceptions=sorted(set(ids))))
             if progress:
                 progress(len(checks))
         report = CloseReport(

@@ -73,6 +73,8 @@ class ExceptionInfo(BaseModel):
     resolved_at: str | None
     resolved_by: str | None
     events: list[ExceptionEvent] | None = None
+    standard_msg: dict | None = None   # the two sentences as messages (omnictl.messages), for other languages
+    finding_msg: dict | None = None
 
     @property
     def is_open(self) -> bool:
@@ -94,7 +96,12 @@ def _info(row, roles: list[str], events: list[ExceptionEvent] | None = None) -> 
         level_role=roles[min(row["level"], len(roles) - 1)], owner=row["owner"], status=row["status"],
         action=row["action"], new_date=row["new_date"], note=row["note"], forced=bool(row["forced"]),
         opened_on=row["opened_on"], last_seen_on=row["last_seen_on"], escalated_on=row["escalated_on"],
-        resolved_at=row["resolved_at"], resolved_by=row["resolved_by"], events=events)
+        resolved_at=row["resolved_at"], resolved_by=row["resolved_by"], events=events,
+        standard_msg=_json(row["standard_msg"]), finding_msg=_json(row["finding_msg"]))
+
+
+def _json(text: str | None) -> dict | None:
+    return json.loads(text) if text else None
 
 
 def list_exceptions(db: Database, *, owner: str | None = None, open_only: bool = False,

@@ -2,7 +2,8 @@
 
 Deterministic: the same close (same data, same clock) gives the same bytes, so two days'
 reports can be diffed. Labels follow the glossary in DESIGN.md (日清日结, 异常, 三要素,
-T-3 预警, 升级); the findings themselves are the close's sentences, as stored.
+T-3 预警, 升级); the findings are the close's sentences, in Chinese from their stored messages
+(omnictl.messages; a close stored before them keeps its English sentences).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from omnictl.close import CloseReport
 from omnictl.errors import UsageError
 from omnictl.files import safe_cell
+from omnictl.messages import render
 
 LANGS = ("en", "zh")
 
@@ -136,7 +138,9 @@ def close_markdown(report: CloseReport, lang: str = "en") -> str:
                      for c in report.checks])
     for c in report.checks:
         lines += ["", f"### {names.get(c.name, c.name)}: {words[c.status]}", ""]
-        lines += [f"- {_cell(d)}" for d in c.details] or [f"- {t['nothing']}"]
+        details = c.details if len(c.messages) != len(c.details) else \
+            [render(m, lang, d) for m, d in zip(c.messages, c.details)]
+        lines += [f"- {_cell(d)}" for d in details] or [f"- {t['nothing']}"]
     lines += ["", f"## {t['exceptions']}", ""]
     if report.exceptions:
         rows = []
@@ -145,9 +149,9 @@ def close_markdown(report: CloseReport, lang: str = "en") -> str:
             if e.forced:
                 status += f" ({t['forced']})"
             action = (e.action or "") + (f", {t['redated'].format(date=e.new_date)}" if e.new_date else "")
-            rows.append([e.id, names.get(e.check, e.check), status, e.standard,
+            rows.append([e.id, names.get(e.check, e.check), status, render(e.standard_msg, lang, e.standard),
                          t["constraint_text"].format(deadline=e.deadline, level=e.level, role=e.level_role),
-                         e.owner, e.finding, action])
+                         e.owner, render(e.finding_msg, lang, e.finding), action])
         lines += _table([t["id"], t["check"], t["status"], t["standard"], t["constraint"], t["owner"], t["finding"],
                          t["action"]], rows)
     else:

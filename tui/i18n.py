@@ -411,6 +411,13 @@ class Catalogue:
         the same); `{count}` in the text is the number."""
         return self(f"{key}.{'one' if count == 1 else 'other'}", count=f"{count:g}", **values)
 
+    def message(self, msg: dict | None, stored: str) -> str:
+        """A sentence the close stored (omnictl.messages) in the chosen language; the stored
+        English text when it has no message."""
+        from omnictl.messages import render
+
+        return render(msg, self.lang, stored) if self.lang != "en" else stored
+
     def word(self, word: str, kind: str = "value") -> str:
         """A stored word (a status) in the chosen language; an unknown word as it is. `kind`
         tells words apart that read differently by what they describe (an open order, an open

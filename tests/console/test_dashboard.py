@@ -77,3 +77,26 @@ def test_the_close_is_read_without_its_details_and_the_t3_list_is_capped(demo_db
     lines = t3_text(board, Catalogue("en")).plain.splitlines()
     assert len(lines) == 1 + T3_SHOWN + 1 and f"T-3 to close: {board.t3_total}" in lines[0]
     assert f"{board.t3_total - T3_SHOWN} more" in lines[-1]
+
+
+def test_findings_read_in_chinese_on_the_dashboard_the_close_screen_and_the_report(demo_db):
+    from omnictl.exceptions import list_exceptions
+    from omnictl.report import close_markdown
+    from tui.i18n import Catalogue
+    from tui.screens.close import check_details, exception_text
+    from tui.screens.dashboard import t3_text
+
+    zh, en = Catalogue("zh"), Catalogue("en")
+    board = dashboard(demo_db)
+    assert "道工序未完成" in t3_text(board, zh).plain and "unfinished operation" not in t3_text(board, zh).plain
+    assert "unfinished operation" in t3_text(board, en).plain
+    every = list(list_exceptions(demo_db))
+    assert every and all(e.finding_msg and e.standard_msg for e in every)
+    text = exception_text(every[0], zh).plain
+    assert every[0].finding not in text and every[0].standard not in text
+    report = show_close(demo_db)
+    t3 = report.check("t3")
+    assert check_details(t3, en) == t3.details and "预警" in check_details(t3, zh)[0]
+    markdown = close_markdown(report, "zh")
+    assert "道工序未完成" in markdown and "unfinished operation" not in markdown
+    assert "unfinished operation" in close_markdown(report, "en")

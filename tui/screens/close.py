@@ -42,18 +42,27 @@ ACCEPT = {"assign": "key.assign", "act": "dialog.record", "resolve": "key.resolv
 DONE = {"assign": "exception.assigned", "act": "exception.acted", "resolve": "exception.resolved"}
 
 
-def _checks(report) -> list[tuple]:
-    return [(c.name, c.status, c.owner, len(c.exceptions), c.details[0] if c.details else "") for c in report.checks]
+def check_details(check, t) -> list[str]:
+    """A check's detail lines in the chosen language (a close stored before messages: as stored)."""
+    if len(check.messages) != len(check.details):
+        return check.details
+    return [t.message(m, text) for m, text in zip(check.messages, check.details)]
+
+
+def _checks(report, t) -> list[tuple]:
+    return [(c.name, c.status, c.owner, len(c.exceptions), next(iter(check_details(c, t)), ""))
+            for c in report.checks]
 
 
 def _exceptions(db, open_only: bool) -> list[tuple]:
-    return [(e.id, e.check, e.forced, e.status, e.owner, e.deadline, e.action or "", e.finding)
+    return [(e.id, e.check, e.forced, e.status, e.owner, e.deadline, e.action or "", e.finding, e.finding_msg)
             for e in list_exceptions(db, open_only=open_only)]
 
 
 def _exception_rows(rows: list[tuple], t) -> list[tuple]:
     """The check's name translated, ⚑ on a T-3 exception (its loop is closed by a person)."""
-    return [(i, t.word(check, "check") + (" ⚑" if forced else ""), *rest) for i, check, forced, *rest in rows]
+    return [(i, t.word(check, "check") + (" ⚑" if forced else ""), *rest, t.message(msg, finding))
+            for i, check, forced, *rest, finding, msg in rows]
 
 
 def exception_text(e, t) -> Text:
@@ -62,7 +71,8 @@ def exception_text(e, t) -> Text:
     heading = t("exception.check_line", check=t.word(e.check, "check"))
     if e.forced:
         heading += " · " + t("exception.forced")
-    lines = [heading, f"{t('exception.finding')}: {e.finding}", f"{t('exception.standard')}: {e.standard}",
+    lines = [heading, f"{t('exception.finding')}: {t.message(e.finding_msg, e.finding)}",
+             f"{t('exception.standard')}: {t.message(e.standard_msg, e.standard)}",
              " · ".join([f"{t('exception.owner')}: {e.owner}",
                          t("exception.constraint", deadline=e.deadline, level=e.level, role=e.level_role),
                          f"{t('col.status')}: {t.word(e.status, 'exception.status')}"])]
@@ -195,7 +205,7 @@ class CloseScreen(ConsoleScreen):
         self.query_one("#close-title", Label).update(
             t("close.title", date=report.date, status=t.word(report.status).upper(), ran=ran, actor=report.actor))
         self.query_one("#checks", VirtualTable).show(
-            rows_source(f"close-{report.date}", CHECK_COLUMNS, _checks(report), key=(report.date,)))
+            rows_source(f"close-{report.date}", CHECK_COLUMNS, _checks(report, self.app.t), key=(report.date,)))
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
         event.stop()
@@ -214,7 +224,7 @@ class CloseScreen(ConsoleScreen):
             check = next(c for c in self.report.checks if c.name == event.row[0])
             t = self.app.t
             self.app.push_screen(ShowText(t("close.check_title", check=t.word(check.name, "check"), date=self.report.date),
-                                          "\n".join(check.details) or self.app.t("close.no_findings")))
+                                          "\n".join(check_details(check, t)) or t("close.no_findings")))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "close-day":

@@ -114,7 +114,7 @@ def t3_text(board, t) -> Text:
         subject = e.subject.split(":", 1)[-1]
         lines.append(_line((f"  #{e.id} ", "bold"), (subject, "bold"),
                            (f"  {t.word(e.action) if e.action else t('dash.no_action')}", "yellow"),
-                           (f"  {e.owner}", "dim"), (f"  {e.finding}", "dim")))
+                           (f"  {e.owner}", "dim"), (f"  {t.message(e.finding_msg, e.finding)}", "dim")))
     if board.t3_total > len(board.t3):
         lines.append(_line(("  " + t("dash.more", count=board.t3_total - len(board.t3)), "dim")))
     return _lines(lines)
