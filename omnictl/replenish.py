@@ -30,11 +30,13 @@
   consumption.
 - Stock-out date: the first day of the horizon projected below 0; the day it falls below
   the reorder point likewise. Need date: the first day projected below safety stock.
-- Suggestion (only when the need date is in the horizon): safety stock − projected stock
-  `lead time + 7` (the review period) days after the need date, i.e. the demand of lead time
-  plus review period after the arrival + safety stock − projected at arrival (less receipts
-  due in that window); in whole units, at least the minimum order quantity. Order by = need
-  date − lead time (before today: late). A SKU with a routing is produced, else bought.
+- Suggestion (only when the need date is in the horizon): safety stock − the lowest projected
+  stock from the need date (when the order arrives) to `lead time + 7` (the review period)
+  days after it, when the next order would arrive: the demand of that window + safety stock −
+  projected at arrival, less receipts due in it, and never less than what the window's lowest
+  day needs (a receipt late in the window does not cover the days before it); in whole units,
+  at least the minimum order quantity. Order by = need date − lead time (before today: late).
+  A SKU with a routing is produced, else bought.
 - Stores (location kind `store`) never produce or buy: a store's suggestion is a transfer
   from the warehouse that stocks it (where the SKU's work centers stand, else the home
   warehouse), with no lead time (none is in the master data: it is due the day it is needed),
@@ -213,7 +215,7 @@ def replenish_plan(db: Database, horizon_days: int = 28, sku: str | None = None,
             consumed=round(sum(fc[:horizon_days]) - sum(left[:horizon_days]), DIGITS),
             projection=[round(q, DIGITS) for q in projection[:horizon_days]])
         if need is not None:
-            raw = safety - projection[need + lead + REVIEW_DAYS]
+            raw = safety - min(projection[need:need + lead + REVIEW_DAYS + 1])
             if raw > EPS:
                 line.suggested = max(float(math.ceil(raw - EPS)), info.min_order_qty)
                 order_by = days[need] - timedelta(days=lead)

@@ -24,17 +24,22 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PAGE = 5000
 
 
+def _whole(value):
+    """A whole number read as a float (24.0) is written as 24."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def safe_cell(value) -> object:
     """A cell as written to CSV: text a spreadsheet would evaluate is defused."""
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
-    return value
+    return _whole(value)
 
 
 def _markdown_cell(value) -> str:
-    text = "" if value is None else str(value)
+    text = "" if value is None else str(_whole(value))
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
@@ -113,7 +118,7 @@ def _write_xlsx(target: Path, headers: Sequence[str], pages: Iterable[Sequence[t
             raise UsageError(f"cannot write {target}: an Excel sheet holds {XLSX_MAX_ROWS:,} rows and this table has "
                              "more; export it to .csv")
         for row in rows:
-            sheet.append([text(v) if isinstance(v, str) else v for v in row])
+            sheet.append([text(v) if isinstance(v, str) else _whole(v) for v in row])
     try:
         book.save(target)
     except OSError as err:

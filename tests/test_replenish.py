@@ -93,7 +93,9 @@ def test_made_sku_produces_and_master_safety_stock_wins(db):
     # 10 − 1/day, + the MO's 15 on 11-30: 9 8 7 6 5 19 18 … −1 on 12-20
     assert made.projection[:6] == [9, 8, 7, 6, 5, 19]
     assert made.need_on == "2026-11-25" and made.stockout_on == "2026-12-20"
-    assert made.suggested == 15                                          # 30 − projected 15 on 12-04
+    # the order (late) arrives today and keeps 30 until the next one could arrive (2 + 7 days on):
+    # the lowest day of that window is 11-29, 5 before the MO comes: 30 − 5
+    assert made.suggested == 25
     assert made.order_by == "2026-11-23" and made.late is True
 
 
@@ -117,7 +119,10 @@ def test_cli_replenish_forecast_and_kpi_turnover(cli, db_path):
     [row] = result.json()
     assert (row["suggested"], row["order_by"], row["stockout_on"]) == (60, "2026-12-02", "2026-12-10")
     table = cli("replenish", "--forecast", "--horizon", "14")
-    assert table.code == 0 and "produce 15" in table.stdout and "2026-11-23 LATE" in table.stdout
+    assert table.code == 0 and "produce 25" in table.stdout and "2026-11-23 LATE" in table.stdout
+    assert "the plan is stored for the console" in table.stderr + table.stdout
+    again = cli("replenish", "--forecast", "--horizon", "14")
+    assert "is reused (nothing it is computed from has changed)" in again.stderr + again.stdout
     database = open_db(db_path)                  # the whole plan is kept for the console
     assert stored_plan(database).current and stored_plan(database).horizon_days == 14
     assert {line.sku for line in stored_lines(database)} == {"WID", "MADE"}
@@ -202,3 +207,19 @@ def test_a_new_day_or_horizon_makes_the_stored_plan_stale(db, monkeypatch):
     assert stored_plan(db).horizon_days == 14
     monkeypatch.setenv("OMNICTL_TODAY", "2026-11-26")
     assert not stored_plan(db).current
+
+
+def test_a_receipt_late_in_the_window_does_not_hide_the_days_short_before_it(db):
+    setup(db)
+    with db.write():
+        db.execute("INSERT INTO sku (code, name, lead_time_days, min_order_qty, safety_stock) VALUES "
+                   "('GAP', 'Gap', 0, 0, 0)")
+        po = db.execute("INSERT INTO purchase_order (number, supplier, location, expected_on) "
+                        "VALUES ('PO-2', 'Acme', 'MAIN', '2026-11-30')").lastrowid
+        db.execute("INSERT INTO purchase_line (po_id, sku, quantity) VALUES (?, 'GAP', 100)", (po,))
+        _forecast(db, [("GAP", "MAIN", 10)], {})
+    [gap] = replenish_plan(db, sku="GAP")
+    # −10 a day from nothing, +100 on 11-30: −10 −20 −30 −40 −50 then 40 30 20
+    assert gap.projection[:8] == [-10, -20, -30, -40, -50, 40, 30, 20]
+    assert (gap.stockout_on, gap.need_on, gap.order_by) == ("2026-11-25", "2026-11-25", "2026-11-25")
+    assert gap.suggested == 50                       # the lowest day of the window, not its last (−20 → none)

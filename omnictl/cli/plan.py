@@ -243,14 +243,20 @@ def replenish(forecast: bool = typer.Option(False, "--forecast",
 
 
 def _replenish_forecast(horizon: int, sku: Optional[str], location: Optional[str], as_json: bool) -> None:
-    from omnictl.replenish import replenish_plan, stored_lines, update_stored_plan
+    from omnictl import clock
+    from omnictl.replenish import replenish_plan, stored_lines, stored_plan, update_stored_plan
 
     db = existing_db()
+    kept = ""
     if sku or location:
         lines = replenish_plan(db, horizon_days=horizon, sku=sku, location=location)
     else:                                        # the whole plan: kept for the console, reused while current
-        update_stored_plan(db, horizon)
+        before = stored_plan(db)
+        plan = update_stored_plan(db, horizon)
         lines = sorted(stored_lines(db), key=lambda line: (line.sku, line.location))
+        reused = before is not None and before.current and before.horizon_days == horizon
+        kept = (f"; the plan computed {clock.local(plan.computed_at, '%Y-%m-%d %H:%M')} is reused (nothing it is "
+                "computed from has changed)" if reused else "; the plan is stored for the console (`omnictl tui`, key 6)")
     if as_json:
         R.dump_json([line.model_dump(mode="json") for line in lines])
         return
@@ -268,4 +274,4 @@ def _replenish_forecast(horizon: int, sku: Optional[str], location: Optional[str
     short = sum(1 for r in lines if r.stockout_on)
     R.note(f"{len(lines)} SKU/location(s) over {horizon} days; {short} projected to stock out; "
            f"{sum(1 for r in lines if r.suggested)} suggestion(s); 'consumed': forecast that open orders already "
-           "account for (not counted twice)")
+           f"account for (not counted twice){kept}")

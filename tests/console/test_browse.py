@@ -92,7 +92,7 @@ def test_csv_export_defuses_formulas_and_keeps_numbers(tmp_path):
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")        # a byte-order mark, for Excel
     written = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
     assert written[1] == ["'=HYPERLINK(\"x\")", "-5", "'+1", "'@SUM(A1)", "'-2", "plain", ""]
-    assert safe_cell(3.5) == 3.5
+    assert safe_cell(3.5) == 3.5 and safe_cell(24.0) == 24 and isinstance(safe_cell(24.0), int)
 
 
 def test_markdown_export_escapes_pipes_and_streams_pages(tmp_path):

@@ -528,7 +528,8 @@ async def test_forecast_plan_chart_and_suggestion_of_the_selected_sku(demo_db):
     assert demo_db.scalar("SELECT count(*) FROM forecast_run WHERE bucket = 'day'") >= 1
 
 
-async def test_forecast_says_where_a_transfer_comes_from_what_is_overdue_and_which_skus_have_no_forecast(demo_db):
+async def test_forecast_says_where_a_transfer_comes_from_what_is_overdue_and_which_skus_have_no_forecast(demo_db,
+                                                                                                      tmp_path):
     app = app_for(demo_db)
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("6")
@@ -552,6 +553,17 @@ async def test_forecast_says_where_a_transfer_comes_from_what_is_overdue_and_whi
         component = next(r for r in rows if r[0] == "ARM-BRS")
         text = await pick(lambda r: r is component)
         assert "ARM-BRS: no forecast of its own" in text and "method" not in text
+        below = next(r for r in rows if r[5] and not r[4])                 # short of safety stock, not of stock
+        text = await pick(lambda r: r is below)
+        assert f"(below safety stock {below[11]:,g} from {below[10]})" in text and "stock-out -" not in text
+        assert ", all locations: last 28 days" in text
+        export = tmp_path / "plan.csv"
+        plan._export_to(str(export))
+        await settle(pilot)
+    written = list(csv.reader(export.read_text(encoding="utf-8-sig").splitlines()))
+    assert written[0] == ["sku", "location", "ATP", "daily", "stock-out", "suggest", "order by", "late", "action"]
+    assert len(written) == len(rows) + 1 and all(len(r) == 9 for r in written)
+    assert not any(cell.endswith(".0") for r in written[1:] for cell in r)
 
 
 async def test_an_unexpected_error_ends_the_app_without_a_traceback(demo_db, monkeypatch):

@@ -32,10 +32,11 @@ PLAN_COLUMNS = (Column("sku", 10, grow=12), Column("location", 6, grow=3), Colum
 
 
 def _row(p) -> tuple:
-    """As the table shows a plan line; the transfer's source last, as a key (not shown)."""
+    """As the table shows a plan line; then, as keys (not shown), the transfer's source, the day
+    the projection falls below safety stock and the safety stock."""
     daily = round(p.daily_forecast, 2) if p.daily_forecast < 100 else round(p.daily_forecast)   # fits 5 cells
     return (p.sku, p.location, p.atp, daily, p.stockout_on or "", p.suggested or None,
-            p.order_by or "", "late" if p.suggested and p.late else "", p.action if p.suggested else "", p.source)
+            p.order_by or "", "late" if p.suggested and p.late else "", p.action if p.suggested else "", p.source, p.need_on, p.safety_stock)
 
 
 def _page(db, offset: int, limit: int) -> list[tuple]:
@@ -130,11 +131,11 @@ class ForecastScreen(ConsoleScreen):
         t, plan = self.app.t, self.plan
         if plan is None:
             text = t("forecast.reading")
-        else:
+        else:                               # what is happening first: the line is cut at 80 columns
             text = t("forecast.plan", today=plan.today, days=plan.horizon_days, lines=f"{plan.lines:,}",
                      at=clock.local(plan.computed_at, "%m-%d %H:%M"))
             if self.computing:
-                text += " · " + t("forecast.recomputing")
+                text = t("forecast.recomputing") + " · " + text
         self.query_one("#plan-status", Label).update(text)
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
@@ -170,10 +171,11 @@ class ForecastScreen(ConsoleScreen):
         t, line = self.app.t, self.line
         if not line:
             return ""
-        sku, location, _, _, out, suggested, by, late, action, source = line
+        sku, location, _, _, out, suggested, by, late, action, source, need, safety = line
         if not suggested:
             return t("forecast.enough", location=location)
+        why = t("forecast.why_out", out=out) if out else t("forecast.why_safety", safety=f"{safety:,g}", need=need)
         key = "forecast.suggest_transfer" if action == "transfer" else "forecast.suggest"
-        advice = t(key, action=t.word(action, "forecast"), qty=f"{suggested:g}", location=location, source=source or "-",
-                   by=by or "-", out=out or "-")
+        advice = t(key, action=t.word(action, "forecast"), qty=f"{suggested:,g}", location=location,
+                   source=source or "-", by=by or "-", why=why)
         return advice + (" " + t("forecast.late") if late else "")

@@ -35,7 +35,7 @@ CACHED_PAGES = 40
 
 @dataclass(frozen=True)
 class Column:
-    key: str                  # catalogue key col.<key>, also the export header
+    key: str                  # catalogue key col.<key>: the header on screen and in the export
     width: int
     right: bool = False
     grow: int = 0             # up to this many cells wider when the screen has room
@@ -296,24 +296,28 @@ class VirtualTable(ScrollView, can_focus=True):
     def _export_to(self, path: str | None) -> None:
         if not path or self.source is None:
             return
-        headers = [c.key for c in self.source.columns]
+        t, columns = self.app.t, self.source.columns
+        headers = [t(f"col.{c.key}") for c in columns]
         page, skip = self.source.page, self.source.skip
 
-        def shown(db, offset, limit):
-            return [row[skip:] for row in page(db, offset, limit)]
+        def shown(db, offset, limit):      # as on screen: the columns' values (not the keys beyond), words translated
+            return [[self._word(v, c) for v, c in zip(row[skip:], columns)] for row in page(db, offset, limit)]
 
         load(self, "export", lambda db: (path, export_table(path, headers, pages_of(lambda o, n: shown(db, o, n)))))
 
     # -- drawing --------------------------------------------------------------------------
+
+    def _word(self, value, column: Column):
+        if not column.vocabulary or not isinstance(value, str) or not value:
+            return value
+        return self.app.t.word(value, column.vocabulary if isinstance(column.vocabulary, str) else "value")
 
     def _line(self, values: Sequence, style: Style) -> Strip:
         segments = []
         values, columns = values[self.source.skip:], self.source.columns
         for i, width in zip(self._shown, self._widths):
             value, column = values[i], columns[i]
-            text = _cell(value).replace("\n", " ")
-            if column.vocabulary and text:
-                text = self.app.t.word(text, column.vocabulary if isinstance(column.vocabulary, str) else "value")
+            text = _cell(self._word(value, column)).replace("\n", " ")
             if cell_len(text) > width:
                 text = set_cell_size(text, width - 1) + "…"
             pad = " " * (width - cell_len(text))
