@@ -30,12 +30,11 @@
   consumption.
 - Stock-out date: the first day of the horizon projected below 0; the day it falls below
   the reorder point likewise. Need date: the first day projected below safety stock.
-- Suggestion (only when the need date is in the horizon): safety stock − the lowest projected
-  stock from the need date (when the order arrives) to `lead time + 7` (the review period)
-  days after it, when the next order would arrive: the demand of that window + safety stock −
-  projected at arrival, less receipts due in it, and never less than what the window's lowest
-  day needs (a receipt late in the window does not cover the days before it); in whole units,
-  at least the minimum order quantity. Order by = need date − lead time (before today: late).
+- Suggestion (only when the need date is in the horizon): enough to keep the projection at
+  safety stock on every day from the need date (when the order arrives) to `lead time + 7`
+  (the review period) days after it, when the next order would arrive, i.e. safety stock − the
+  lowest projected stock of that window (a receipt late in the window does not cover the days
+  before it); in whole units, at least the minimum order quantity. Order by = need date − lead time (before today: late).
   A SKU with a routing is produced, else bought.
 - Stores (location kind `store`) never produce or buy: a store's suggestion is a transfer
   from the warehouse that stocks it (where the SKU's work centers stand, else the home

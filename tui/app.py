@@ -94,7 +94,7 @@ class OmniApp(App):
         """The first screen drew its data. Soon after, the other screens are made ready in the
         background, so that a key shows a screen already built: first their modules are imported
         in a thread, then each screen is built on the UI thread, one at a time between key presses.
-        A screen reads its data only when shown (see ConsoleScreen)."""
+        Each screen reads its data as it is built (see ConsoleScreen)."""
         if not self._warming:
             self._warming = True
             self.set_timer(WARM_UP_AFTER_S, self._warm_up)

@@ -49,7 +49,7 @@ def _update_plan(db):
 
 def plan_source(plan) -> Source:
     """The stored plan, paged from the database (a company's holds 100,000 lines)."""
-    return Source("replenishment", PLAN_COLUMNS, lambda db: plan.lines, _page, skip=0)
+    return Source("replenishment", PLAN_COLUMNS, lambda db: plan.lines, _page)
 
 
 def _view(db, sku: str):
