@@ -25,6 +25,7 @@ transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -58,6 +59,12 @@ class CloseCheck(BaseModel):
     owner: str
     details: list[str] = []
     messages: list[dict] = []          # the details as messages (omnictl.messages), for other languages
+
+    def details_in(self, lang: str) -> list[str]:
+        """The detail lines in `lang` (a close stored before messages: as stored)."""
+        if len(self.messages) != len(self.details):
+            return self.details
+        return [render(m, lang, text) for m, text in zip(self.messages, self.details)]
     exceptions: list[int] = []         # exceptions this check found on D
 
 
@@ -88,11 +95,11 @@ class Finding:
     work_center: str | None = None
     forced: bool = False
 
-    @property
+    @functools.cached_property
     def standard(self) -> str:
         return render(self.standard_msg)
 
-    @property
+    @functools.cached_property
     def finding(self) -> str:
         return render(self.finding_msg)
 

@@ -138,9 +138,7 @@ def close_markdown(report: CloseReport, lang: str = "en") -> str:
                      for c in report.checks])
     for c in report.checks:
         lines += ["", f"### {names.get(c.name, c.name)}: {words[c.status]}", ""]
-        details = c.details if len(c.messages) != len(c.details) else \
-            [render(m, lang, d) for m, d in zip(c.messages, c.details)]
-        lines += [f"- {_cell(d)}" for d in details] or [f"- {t['nothing']}"]
+        lines += [f"- {_cell(d)}" for d in c.details_in(lang)] or [f"- {t['nothing']}"]
     lines += ["", f"## {t['exceptions']}", ""]
     if report.exceptions:
         rows = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from omnictl.messages import render
+
 LANGS = ("en", "zh")
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -416,8 +418,6 @@ class Catalogue:
     def message(self, msg: dict | None, stored: str) -> str:
         """A sentence the close stored (omnictl.messages) in the chosen language; the stored
         English text when it has no message."""
-        from omnictl.messages import render
-
         return render(msg, self.lang, stored) if self.lang != "en" else stored
 
     def word(self, word: str, kind: str = "value") -> str:

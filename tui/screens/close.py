@@ -43,10 +43,8 @@ DONE = {"assign": "exception.assigned", "act": "exception.acted", "resolve": "ex
 
 
 def check_details(check, t) -> list[str]:
-    """A check's detail lines in the chosen language (a close stored before messages: as stored)."""
-    if len(check.messages) != len(check.details):
-        return check.details
-    return [t.message(m, text) for m, text in zip(check.messages, check.details)]
+    """A check's detail lines in the chosen language."""
+    return check.details_in(t.lang)
 
 
 def _checks(report, t) -> list[tuple]:
